@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: MIT
+# Every compile flag of every target kind lives here (wasm threaded, wasm single, native).
+set(CMAKE_CXX_STANDARD 17)
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_POSITION_INDEPENDENT_CODE OFF)
+if(EMSCRIPTEN)
+  add_compile_options(-msimd128)
+  if(ONNXWASM_THREADS)
+    add_compile_options(-pthread)
+    add_link_options(-pthread)
+  endif()
+endif()
+if(ONNXWASM_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+// The only file that touches the Emscripten Module: instantiation and lifetime, copying
+// bytes in and out of the heap (one copy each way), and turning {code, message} statuses
+// into OnnxWasmError. A wasm trap marks the module dead; the next create() starts a new one.
+import { DTYPES, dtypeName } from './dtypes.js';
+import { OnnxWasmError } from './errors.js';
+import { chooseBuild, instantiate, isNode } from './loader.js';
+
+let current = null;  // { build, poolSize, promise, module, sessions, dead }
+
+function check(status) {
+  if (status.code !== 'OK') throw new OnnxWasmError(status.code, status.message);
+}
+
+function trap(state, e) {
+  if (e instanceof OnnxWasmError) return e;
+  state.dead = true;
+  if (current === state) current = null;
+  return new OnnxWasmError('INTERNAL', `the WebAssembly module failed: ${e && e.message}`, { cause: e });
+}
+
+// A module with at least `threads` threads' worth of workers; a new one when the current
+// one is too small and idle, or dead.
+async function acquire(threads) {
+  const build = chooseBuild();
+  // pthreadpool's caller thread is one of its threads, so threads-1 workers suffice; but at
+  // least 1: Emscripten 3.1.6 never resolves a threaded module started with no workers.
+  const poolSize = Math.max(1, threads - 1);
+  if (current && !current.dead && current.build === build && current.poolSize >= poolSize) {
+    current.sessions++;
+    try {
+      await current.promise;
+    } catch (e) {
+      current = null;
+      throw e;
+    }
+    return current;
+  }
+  if (current && current.sessions > 0 && current.build === build && !current.dead) {
+    throw new OnnxWasmError('INVALID_ARGUMENT',
+      `numThreads ${threads} is more than the ${current.poolSize + 1} the running module was started with; ` +
+      'release all sessions first, or set env.numThreads before creating the first session');
+  }
+  const state = { build, poolSize, sessions: 1, dead: false, module: null };
+  state.promise = instantiate(build, poolSize).then((m) => { state.module = m; return m; });
+  current = state;
+  try {
+    await state.promise;
+  } catch (e) {
+    if (current === state) current = null;
+    throw e instanceof OnnxWasmError ? e : new OnnxWasmError('INTERNAL', `could not start the WebAssembly module: ${e.message}`, { cause: e });
+  }
+  return state;
+}
+
+function releaseModule(state) {
+  state.sessions--;
+  if (state.sessions > 0 || state.dead) return;
+  if (current === state) current = null;
+  // The last session is gone: end the workers and let the heap be collected.
+  if (isNode || state.build === 'threaded') state.module.terminateWorkers();
+}
+
+export class BackendSession {
+  static async create(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {} }) {
+    const state = await acquire(numThreads);
+    const mod = state.module;
+    let handle = null, ptr = 0;
+    try {
+      ptr = mod._malloc(bytes.length || 1);
+      if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes for the model`);
+      mod.heapU8().set(bytes, ptr);
+      handle = new mod.WasmSession();
+      check(handle.load(ptr, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides));
+      const s = new BackendSession(state, handle);
+      handle = null;
+      return s;
+    } catch (e) {
+      const err = trap(state, e);
+      if (handle && !state.dead) handle.delete();
+      releaseModule(state);
+      throw err;
+    } finally {
+      if (ptr && !state.dead) mod._free(ptr);
+    }
+  }
+
+  constructor(state, handle) {
+    this.state = state;
+    this.handle = handle;
+    this.inputs = handle.inputInfo();
+    this.outputs = handle.outputInfo();
+  }
+
+  debugInfo() {
+    return this.handle.debugInfo();
+  }
+
+  // feeds: [{name, type, data, dims}] already validated as Tensors. Returns [{type, data, dims}].
+  run(feeds) {
+    const state = this.state;
+    if (state.dead) throw new OnnxWasmError('INVALID_STATE', 'the WebAssembly module failed earlier; create a new session');
+    const mod = state.module;
+    const ptrs = [];
+    try {
+      const args = [];
+      for (const f of feeds) {
+        const bytes = f.data.byteLength;
+        const ptr = mod._malloc(bytes + 16);  // XNNPACK may read 16 bytes past an input
+        if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes} bytes for input '${f.name}'`);
+        ptrs.push(ptr);
+        mod.heapU8().set(new Uint8Array(f.data.buffer, f.data.byteOffset, bytes), ptr);
+        args.push({ name: f.name, dtype: DTYPES[f.type].id, dims: f.dims, ptr, byteLength: bytes });
+      }
+      check(this.handle.run(args));
+      const out = [];
+      const n = this.handle.outputCount();
+      for (let i = 0; i < n; i++) {
+        const type = dtypeName(this.handle.outputDtype(i));
+        if (!type) throw new OnnxWasmError('UNSUPPORTED_OP', `output ${i} has a type this build cannot return to JavaScript`);
+        const ptr = this.handle.outputData(i);
+        const len = this.handle.outputByteLength(i);
+        const copy = mod.heapU8().slice(ptr, ptr + len);  // a fresh, non-shared buffer
+        out.push({ type, data: new DTYPES[type].array(copy.buffer), dims: this.handle.outputDims(i) });
+      }
+      this.handle.clearOutputs();
+      return out;
+    } catch (e) {
+      throw trap(state, e);
+    } finally {
+      if (!state.dead) for (const p of ptrs) mod._free(p);
+    }
+  }
+
+  release() {
+    if (!this.state.dead) {
+      this.handle.release();
+      this.handle.delete();
+    }
+    releaseModule(this.state);
+  }
+}
+
+export async function errorCodeNames() {
+  const state = await acquire(1);
+  try {
+    return state.module.errorCodeNames();
+  } finally {
+    releaseModule(state);
+  }
+}

@@ -1,0 +1,6 @@
+// SPDX-License-Identifier: MIT
+// ESM entry: export { InferenceSession, Tensor, env, OnnxWasmError }.
+export { InferenceSession } from './session.js';
+export { Tensor } from './tensor.js';
+export { env } from './env.js';
+export { OnnxWasmError, ERROR_CODES } from './errors.js';

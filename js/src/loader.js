@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: MIT
+// Bytes and modules. Model sources (URL string, URL, ArrayBuffer, Uint8Array, Node file path)
+// become one Uint8Array; the Emscripten glue is instantiated with quirks handled here:
+// - Emscripten 3.1.6 glue calls fetch() for the .wasm whenever fetch exists, which fails in
+//   Node 18+ on a file path, so in Node the wrapper reads the file and passes wasmBinary.
+// - pthread workers re-load the glue by its own path (__filename in Node; the script URL,
+//   via mainScriptUrlOrBlob, in browsers), so glue, .wasm and worker stay separate files.
+// - PTHREAD_POOL_SIZE is read from Module.onnxwasmPoolSize: workers start with the module.
+import { env } from './env.js';
+import { OnnxWasmError } from './errors.js';
+
+export const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node);
+
+const GLUE = { threaded: 'onnx-wasm-threaded.js', simd: 'onnx-wasm-simd.js' };
+
+function baseUrl() {
+  if (env.wasmPaths) {
+    const p = String(env.wasmPaths);
+    return p.endsWith('/') ? p : p + '/';
+  }
+  return new URL('./', import.meta.url).href;
+}
+
+function assetLocation(name) {
+  const base = baseUrl();
+  if (isNode && !/^[a-z]+:/i.test(base)) return { path: base + name };
+  const url = new URL(name, base);
+  if (isNode && url.protocol === 'file:') return { path: decodeURIComponent(url.pathname) };
+  return { url: url.href };
+}
+
+export function threadsUsable() {
+  if (isNode) return true;
+  return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
+}
+
+export function chooseBuild() {
+  if (env.wasmBuild === 'threaded' || env.wasmBuild === 'simd') return env.wasmBuild;
+  return threadsUsable() ? 'threaded' : 'simd';
+}
+
+async function loadGlueNode(path) {
+  const { createRequire } = await import('node:module');
+  const req = createRequire(path);
+  return req(path);
+}
+
+function loadGlueBrowser(url) {
+  if (globalThis.createOnnxWasmModule) return Promise.resolve(globalThis.createOnnxWasmModule);
+  if (typeof importScripts === 'function') {
+    importScripts(url);
+    return Promise.resolve(globalThis.createOnnxWasmModule);
+  }
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = () => resolve(globalThis.createOnnxWasmModule);
+    s.onerror = () => reject(new OnnxWasmError('INVALID_ARGUMENT', `could not load ${url}`));
+    document.head.appendChild(s);
+  });
+}
+
+// Instantiates one build; `poolSize` pthread workers are started with it.
+export async function instantiate(build, poolSize) {
+  const glue = assetLocation(GLUE[build]);
+  const wasm = assetLocation(GLUE[build].replace(/\.js$/, '.wasm'));
+  const moduleArg = { onnxwasmPoolSize: build === 'threaded' ? poolSize : 0 };
+  let factory;
+  if (isNode) {
+    const fs = await import('node:fs');
+    moduleArg.wasmBinary = fs.readFileSync(wasm.path);
+    factory = await loadGlueNode(glue.path);
+  } else {
+    moduleArg.locateFile = (name) => new URL(name, glue.url).href;
+    moduleArg.mainScriptUrlOrBlob = glue.url;
+    factory = await loadGlueBrowser(glue.url);
+  }
+  const mod = await factory(moduleArg);
+  if (isNode) mod.unrefWorkers();  // idle workers must not keep the process alive
+  return mod;
+}
+
+async function readResponse(resp, what, onProgress, signal) {
+  if (!resp.ok) throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${what}: HTTP ${resp.status} ${resp.statusText}`);
+  const total = Number(resp.headers.get('content-length')) || 0;
+  if (!resp.body || !resp.body.getReader) {
+    const buf = new Uint8Array(await resp.arrayBuffer());
+    if (onProgress) onProgress(buf.length, buf.length);
+    return buf;
+  }
+  const reader = resp.body.getReader();
+  const chunks = [];
+  let loaded = 0;
+  for (;;) {
+    if (signal && signal.aborted) throw abortError(signal);
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    loaded += value.length;
+    if (onProgress) onProgress(loaded, total || loaded);
+  }
+  const out = new Uint8Array(loaded);
+  let off = 0;
+  for (const c of chunks) { out.set(c, off); off += c.length; }
+  if (onProgress && total !== loaded) onProgress(loaded, loaded);
+  return out;
+}
+
+function abortError(signal) {
+  return new OnnxWasmError('ABORTED', 'model loading was aborted', { cause: signal.reason });
+}
+
+// source -> Uint8Array of model bytes.
+export async function loadModelBytes(source, { onProgress, signal } = {}) {
+  if (signal && signal.aborted) throw abortError(signal);
+  if (source instanceof Uint8Array) return source;
+  if (source instanceof ArrayBuffer) return new Uint8Array(source);
+  if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+  const isUrl = source instanceof URL || (typeof source === 'string' && /^(https?|data|blob|file):/i.test(source));
+  if (typeof source === 'string' && !isUrl && isNode) {
+    const fs = await import('node:fs');
+    try {
+      const buf = await fs.promises.readFile(source);
+      if (onProgress) onProgress(buf.length, buf.length);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (e) {
+      throw new OnnxWasmError('INVALID_ARGUMENT', `could not read model file '${source}': ${e.message}`, { cause: e });
+    }
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    const href = String(source);
+    if (isNode && href.startsWith('file:')) return loadModelBytes(decodeURIComponent(new URL(href).pathname), { onProgress, signal });
+    let resp;
+    try {
+      resp = await fetch(href, { signal });
+    } catch (e) {
+      if (signal && signal.aborted) throw abortError(signal);
+      throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${href}: ${e.message}`, { cause: e });
+    }
+    try {
+      return await readResponse(resp, href, onProgress, signal);
+    } catch (e) {
+      if (signal && signal.aborted) throw abortError(signal);
+      throw e;
+    }
+  }
+  throw new OnnxWasmError('INVALID_ARGUMENT',
+    'InferenceSession.create expects a URL, a file path (Node), an ArrayBuffer or a Uint8Array');
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds everything into build/ and dist/: third-party libraries (once per toolchain and
+# cmake/ content, cached under ~/.cache/onnx-wasm/deps), the native core for Catch2, the two
+# WebAssembly modules, and the JS bundles. Incremental: re-running only rebuilds what changed.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+bash scripts/setup.sh
+export NODE_PATH=/usr/share/nodejs  # emcc needs Debian's acorn (TOOLCHAIN.md)
+cache=${ONNXWASM_CACHE:-$HOME/.cache/onnx-wasm}
+jobs=$(nproc)
+key=$( (cat cmake/deps/CMakeLists.txt cmake/flags.cmake cmake/pthreadpool.cmake cmake/xnnpack.cmake \
+        cmake/protobuf.cmake cmake/catch2.cmake "$cache"/src/*/.sha256; emcc --version | head -1; c++ --version | head -1) |
+      sha256sum | cut -c1-16)
+
+deps() {  # deps <name> <threads ON|OFF> <emcmake or "">
+  local dir="$cache/deps/$key-$1"
+  if [ ! -f "$dir/.done" ]; then
+    echo "build: third-party libraries ($1) -> $dir"
+    $3 cmake -S cmake/deps -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
+      -DONNXWASM_THREADS="$2" >/dev/null
+    cmake --build "$dir" -j "$jobs" >/dev/null
+    touch "$dir/.done"
+  fi
+  echo "$dir"
+}
+
+project() {  # project <builddir> <depsdir> <threads> <emcmake or "">
+  if [ ! -f "$1/build.ninja" ]; then
+    $4 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
+      -DONNXWASM_DEPS_BUILD="$2" -DONNXWASM_THREADS="$3" >/dev/null
+  fi
+  cmake --build "$1" -j "$jobs"
+}
+
+d_native=$(deps native OFF "" | tail -1)
+d_threads=$(deps wasm-threads ON emcmake | tail -1)
+d_simd=$(deps wasm-simd OFF emcmake | tail -1)
+echo "build: native core and tests"; project build/native "$d_native" OFF "" | grep -v "^\[" || true
+echo "build: wasm (SIMD + threads)"; project build/wasm-threads "$d_threads" ON emcmake | grep -v "^\[" || true
+echo "build: wasm (SIMD, single thread)"; project build/wasm-simd "$d_simd" OFF emcmake | grep -v "^\[" || true
+
+mkdir -p dist
+cp build/wasm-threads/onnx-wasm-threaded.{js,wasm,worker.js} dist/
+cp build/wasm-simd/onnx-wasm-simd.{js,wasm} dist/
+node js/build.mjs
+echo "build: ok ($(du -b dist/onnx-wasm-threaded.wasm | cut -f1) + $(du -b dist/onnx-wasm-simd.wasm | cut -f1) bytes of wasm)"

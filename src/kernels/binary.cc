@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+// Elementwise binary arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, and the
+// variadic Max, Min, Sum, Mean. Float32/float64 and integer types (Pow: float only). Integer
+// Div truncates toward zero as onnxruntime does; division by zero in integers yields 0.
+#include <cmath>
+
+#include "kernels/broadcast.h"
+#include "kernels/op.h"
+
+namespace onnxwasm {
+namespace {
+
+enum class BinKind { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kSum, kMean };
+
+struct BinState { BinKind kind; };
+
+template <BinKind K>
+Status prepare_bin(const Node&, int64_t, OpState* state) {
+  *state = std::make_shared<BinState>(BinState{K});
+  return Status::ok();
+}
+
+bool variadic(BinKind k) { return k == BinKind::kMax || k == BinKind::kMin || k == BinKind::kSum || k == BinKind::kMean; }
+
+Status infer_bin(InferContext& ctx) {
+  BinKind k = state_as<BinState>(ctx.state)->kind;
+  OW_RETURN_IF_ERROR(check_input_count(ctx, variadic(k) ? 1 : 2, variadic(k) ? 1024 : 2));
+  if (k == BinKind::kPow || k == BinKind::kMean)
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  else
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kInt8,
+                                            DType::kUint8, DType::kInt16, DType::kUint16,
+                                            DType::kInt32, DType::kUint32, DType::kInt64,
+                                            DType::kUint64}));
+  Dims dims = ctx.in(0).dims;
+  for (size_t i = 1; i < ctx.num_inputs(); i++) {
+    // Pow's exponent may have another numeric type; everything else must match.
+    if (k != BinKind::kPow)
+      OW_CHECK(ctx.in(i).dtype == ctx.in(0).dtype, INVALID_MODEL,
+               "%s: input %zu ('%s') has dtype %s, input 0 has %s", ctx.node.describe().c_str(),
+               i, ctx.node.inputs[i].c_str(), dtype_name(ctx.in(i).dtype),
+               dtype_name(ctx.in(0).dtype));
+    else
+      OW_RETURN_IF_ERROR(check_dtype(ctx, i, {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64}));
+    OW_ASSIGN_OR_RETURN(dims, broadcast_dims(ctx.node, dims, ctx.in(i).dims));
+  }
+  ctx.set_output(0, ctx.in(0).dtype, dims);
+  return Status::ok();
+}
+
+template <class T>
+T combine(BinKind k, T a, T b) {
+  switch (k) {
+    case BinKind::kAdd: case BinKind::kSum: case BinKind::kMean: return static_cast<T>(a + b);
+    case BinKind::kSub: return static_cast<T>(a - b);
+    case BinKind::kMul: return static_cast<T>(a * b);
+    case BinKind::kDiv:
+      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : static_cast<T>(a / b);
+      else return a / b;
+    case BinKind::kPow: return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+    case BinKind::kMax:
+      if constexpr (std::is_floating_point_v<T>) { if (std::isnan(a) || std::isnan(b)) return NAN; }
+      return a > b ? a : b;
+    case BinKind::kMin:
+      if constexpr (std::is_floating_point_v<T>) { if (std::isnan(a) || std::isnan(b)) return NAN; }
+      return a < b ? a : b;
+  }
+  return a;
+}
+
+// out = a (op) b with broadcasting; `b` is read as type B (Pow's exponent may differ).
+template <class T, class B>
+void combine_into(BinKind k, const Tensor& a, const Tensor& b, Tensor& out) {
+  const T* pa = a.data<T>();
+  const B* pb = b.data<B>();
+  T* po = out.data<T>();
+  if (a.dims() == out.dims() && b.dims() == out.dims()) {
+    for (int64_t i = 0; i < out.size(); i++) po[i] = combine<T>(k, pa[i], static_cast<T>(pb[i]));
+    return;
+  }
+  BroadcastIter<2> it(out.dims(), {&a.dims(), &b.dims()});
+  for (int64_t i = 0; i < out.size(); i++, it.next())
+    po[i] = combine<T>(k, pa[it.offset(0)], static_cast<T>(pb[it.offset(1)]));
+}
+
+template <class T>
+Status run_typed(KernelContext& ctx, BinKind k) {
+  Tensor& out = ctx.out(0);
+  if (k == BinKind::kPow && ctx.in(1).dtype() != ctx.in(0).dtype()) {
+    if (ctx.in(1).dtype() == DType::kInt64) combine_into<T, int64_t>(k, ctx.in(0), ctx.in(1), out);
+    else if (ctx.in(1).dtype() == DType::kInt32) combine_into<T, int32_t>(k, ctx.in(0), ctx.in(1), out);
+    else if (ctx.in(1).dtype() == DType::kFloat32) combine_into<T, float>(k, ctx.in(0), ctx.in(1), out);
+    else combine_into<T, double>(k, ctx.in(0), ctx.in(1), out);
+    return Status::ok();
+  }
+  size_t n = ctx.inputs.size();
+  if (n == 1) {
+    // Variadic op over a single input: a broadcast copy.
+    Tensor one = Tensor::view(ctx.in(0).dtype(), ctx.in(0).dims(), const_cast<void*>(ctx.in(0).raw()));
+    BroadcastIter<1> it(out.dims(), {&one.dims()});
+    for (int64_t i = 0; i < out.size(); i++, it.next()) out.data<T>()[i] = one.data<T>()[it.offset(0)];
+  } else {
+    combine_into<T, T>(k, ctx.in(0), ctx.in(1), out);
+    // Later inputs fold into the output in place (its dims already cover every input).
+    for (size_t i = 2; i < n; i++) {
+      Tensor acc = Tensor::view(out.dtype(), out.dims(), out.raw());
+      combine_into<T, T>(k, acc, ctx.in(i), out);
+    }
+  }
+  if (k == BinKind::kMean)
+    for (int64_t i = 0; i < out.size(); i++) out.data<T>()[i] = static_cast<T>(out.data<T>()[i] / static_cast<T>(n));
+  return Status::ok();
+}
+
+Status run_bin(KernelContext& ctx) {
+  BinKind k = state_as<BinState>(ctx.state)->kind;
+  switch (ctx.in(0).dtype()) {
+    case DType::kFloat32: return run_typed<float>(ctx, k);
+    case DType::kFloat64: return run_typed<double>(ctx, k);
+    case DType::kInt8: return run_typed<int8_t>(ctx, k);
+    case DType::kUint8: return run_typed<uint8_t>(ctx, k);
+    case DType::kInt16: return run_typed<int16_t>(ctx, k);
+    case DType::kUint16: return run_typed<uint16_t>(ctx, k);
+    case DType::kInt32: return run_typed<int32_t>(ctx, k);
+    case DType::kUint32: return run_typed<uint32_t>(ctx, k);
+    case DType::kInt64: return run_typed<int64_t>(ctx, k);
+    case DType::kUint64: return run_typed<uint64_t>(ctx, k);
+    default: return make_status(Code::INTERNAL, "binary: unexpected dtype");
+  }
+}
+
+}  // namespace
+
+#define OW_BINARY(Name) \
+  extern const OpDef k##Name = {#Name, "", 1, infer_bin, prepare_bin<BinKind::k##Name>, run_bin};
+OW_BINARY(Add)
+OW_BINARY(Sub)
+OW_BINARY(Mul)
+OW_BINARY(Div)
+OW_BINARY(Pow)
+OW_BINARY(Max)
+OW_BINARY(Min)
+OW_BINARY(Sum)
+OW_BINARY(Mean)
+
+}  // namespace onnxwasm

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// BatchNormalization (inference form, opsets 1-15; training outputs unsupported) and LRN
+// (opset 1-13), float32, NC... layout.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/op.h"
+
+namespace onnxwasm {
+namespace {
+
+struct BnState { float epsilon; };
+
+Status prepare_bn(const Node& node, int64_t opset, OpState* state) {
+  (void)opset;
+  OW_CHECK(node.outputs.size() <= 1 ||
+               std::all_of(node.outputs.begin() + 1, node.outputs.end(), [](const std::string& o) { return o.empty(); }),
+           UNSUPPORTED_OP, "%s: training-mode outputs (running mean/var) are not supported",
+           node.describe().c_str());
+  OW_CHECK(attr_int(node, "training_mode", 0) == 0, UNSUPPORTED_OP,
+           "%s: training_mode=1 is not supported", node.describe().c_str());
+  *state = std::make_shared<BnState>(BnState{attr_float(node, "epsilon", 1e-5f)});
+  return Status::ok();
+}
+
+Status infer_bn(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 5, 5));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 2, 8));
+  int64_t c = ctx.in(0).dims[1];
+  for (size_t i = 1; i < 5; i++) {
+    OW_RETURN_IF_ERROR(check_dtype(ctx, i, {DType::kFloat32}));
+    const Dims& d = ctx.in(i).dims;
+    OW_CHECK(d.size() == 1 && (d[0] == c || d[0] < 0 || c < 0), INVALID_INPUT,
+             "%s: input %zu ('%s') must have shape [%lld], got %s", ctx.node.describe().c_str(), i,
+             ctx.node.inputs[i].c_str(), static_cast<long long>(c), dims_to_string(d).c_str());
+  }
+  ctx.set_output(0, DType::kFloat32, ctx.in(0).dims);
+  return Status::ok();
+}
+
+Status run_bn(KernelContext& ctx) {
+  float eps = state_as<BnState>(ctx.state)->epsilon;
+  const Tensor& x = ctx.in(0);
+  int64_t n = x.dims()[0], c = x.dims()[1];
+  int64_t inner = n * c != 0 ? x.size() / (n * c) : 0;
+  const float *scale = ctx.in(1).data<float>(), *bias = ctx.in(2).data<float>();
+  const float *mean = ctx.in(3).data<float>(), *var = ctx.in(4).data<float>();
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t ch = 0; ch < c; ch++) {
+      float a = scale[ch] / std::sqrt(var[ch] + eps);
+      float off = bias[ch] - mean[ch] * a;
+      const float* in = x.data<float>() + (b * c + ch) * inner;
+      float* out = ctx.out(0).data<float>() + (b * c + ch) * inner;
+      for (int64_t i = 0; i < inner; i++) out[i] = in[i] * a + off;
+    }
+  }
+  return Status::ok();
+}
+
+struct LrnState { float alpha, beta, bias; int64_t size; };
+
+Status prepare_lrn(const Node& node, int64_t, OpState* state) {
+  auto s = std::make_shared<LrnState>();
+  s->alpha = attr_float(node, "alpha", 1e-4f);
+  s->beta = attr_float(node, "beta", 0.75f);
+  s->bias = attr_float(node, "bias", 1.0f);
+  s->size = attr_int(node, "size", 0);
+  OW_CHECK(s->size >= 1, INVALID_MODEL, "%s: attribute 'size' must be >= 1, got %lld",
+           node.describe().c_str(), static_cast<long long>(s->size));
+  *state = s;
+  return Status::ok();
+}
+
+Status infer_lrn(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 8));
+  ctx.set_output(0, DType::kFloat32, ctx.in(0).dims);
+  return Status::ok();
+}
+
+// square_sum over channels [c - floor((size-1)/2), c + ceil((size-1)/2)].
+Status run_lrn(KernelContext& ctx) {
+  const auto& s = *state_as<LrnState>(ctx.state);
+  const Tensor& x = ctx.in(0);
+  int64_t n = x.dims()[0], c = x.dims()[1];
+  int64_t inner = n * c != 0 ? x.size() / (n * c) : 0;
+  int64_t lo = (s.size - 1) / 2, hi = s.size - 1 - lo;
+  const float* in = x.data<float>();
+  float* out = ctx.out(0).data<float>();
+  for (int64_t b = 0; b < n; b++) {
+    for (int64_t ch = 0; ch < c; ch++) {
+      for (int64_t i = 0; i < inner; i++) {
+        double sq = 0;
+        for (int64_t j = std::max<int64_t>(0, ch - lo); j <= std::min<int64_t>(c - 1, ch + hi); j++) {
+          double v = in[(b * c + j) * inner + i];
+          sq += v * v;
+        }
+        double v = in[(b * c + ch) * inner + i];
+        out[(b * c + ch) * inner + i] = static_cast<float>(v / std::pow(s.bias + s.alpha / s.size * sq, s.beta));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+extern const OpDef kBatchNormalization = {"BatchNormalization", "", 1, infer_bn, prepare_bn, run_bn};
+extern const OpDef kLRN = {"LRN", "", 1, infer_lrn, prepare_lrn, run_lrn};
+
+}  // namespace onnxwasm

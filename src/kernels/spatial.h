@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// Window geometry shared by Conv and the pools (and their XNNPACK lowerings): kernel, strides,
+// dilations, explicit or auto pads, ceil_mode -> resolved pads and output sizes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "kernels/op.h"
+
+namespace onnxwasm {
+
+struct WindowAttrs {
+  std::vector<int64_t> kernel;     // may be empty for Conv (taken from the weights)
+  std::vector<int64_t> strides, dilations, pads;  // as in the model (may be empty)
+  std::string auto_pad = "NOTSET";
+  bool ceil_mode = false;
+};
+
+struct Window {
+  std::vector<int64_t> kernel, strides, dilations, pad_begin, pad_end, out;
+};
+
+Result<WindowAttrs> parse_window_attrs(const Node& node, bool has_ceil_mode);
+// Resolves attributes against the input's spatial dims (unknown dims give unknown outputs).
+Result<Window> resolve_window(const Node& node, const WindowAttrs& attrs, const Dims& in_spatial,
+                              const std::vector<int64_t>& kernel);
+
+}  // namespace onnxwasm

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: MIT
+// ModelProto (protobuf-lite) -> IR: opsets, initializers from raw_data or typed fields,
+// symbolic dims, every attribute kind, subgraph attributes (recursively). External data is
+// refused for now (INVALID_MODEL naming the tensor).
+#include "model/load.h"
+
+#include <cstring>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include "onnx/onnx.pb.h"
+
+namespace onnxwasm {
+namespace {
+
+constexpr int kMaxGraphDepth = 64;
+
+template <class T, class Field>
+void copy_typed(const Field& field, Tensor& t) {
+  T* out = t.data<T>();
+  for (int64_t i = 0; i < t.size(); i++) out[i] = static_cast<T>(field.Get(static_cast<int>(i)));
+}
+
+// Half and bfloat16 live in int32_data as 16-bit payloads; int4 packs two per byte.
+Status fill_from_typed(const onnx::TensorProto& p, Tensor& t, const std::string& where) {
+  int64_t n = t.size();
+  auto expect = [&](int64_t got) -> Status {
+    OW_CHECK(got == n, INVALID_MODEL, "%s: typed data has %lld elements, dims %s need %lld",
+             where.c_str(), static_cast<long long>(got), dims_to_string(t.dims()).c_str(),
+             static_cast<long long>(n));
+    return Status::ok();
+  };
+  switch (t.dtype()) {
+    case DType::kFloat32: OW_RETURN_IF_ERROR(expect(p.float_data_size())); copy_typed<float>(p.float_data(), t); break;
+    case DType::kFloat64: OW_RETURN_IF_ERROR(expect(p.double_data_size())); copy_typed<double>(p.double_data(), t); break;
+    case DType::kInt64: OW_RETURN_IF_ERROR(expect(p.int64_data_size())); copy_typed<int64_t>(p.int64_data(), t); break;
+    case DType::kUint64: OW_RETURN_IF_ERROR(expect(p.uint64_data_size())); copy_typed<uint64_t>(p.uint64_data(), t); break;
+    case DType::kUint32: OW_RETURN_IF_ERROR(expect(p.uint64_data_size())); copy_typed<uint32_t>(p.uint64_data(), t); break;
+    case DType::kInt32: OW_RETURN_IF_ERROR(expect(p.int32_data_size())); copy_typed<int32_t>(p.int32_data(), t); break;
+    case DType::kInt16: OW_RETURN_IF_ERROR(expect(p.int32_data_size())); copy_typed<int16_t>(p.int32_data(), t); break;
+    case DType::kUint16: case DType::kFloat16: case DType::kBFloat16:
+      OW_RETURN_IF_ERROR(expect(p.int32_data_size())); copy_typed<uint16_t>(p.int32_data(), t); break;
+    case DType::kInt8: OW_RETURN_IF_ERROR(expect(p.int32_data_size())); copy_typed<int8_t>(p.int32_data(), t); break;
+    case DType::kUint8: case DType::kBool: case DType::kFloat8E4M3FN: case DType::kFloat8E4M3FNUZ:
+    case DType::kFloat8E5M2: case DType::kFloat8E5M2FNUZ:
+      OW_RETURN_IF_ERROR(expect(p.int32_data_size())); copy_typed<uint8_t>(p.int32_data(), t); break;
+    case DType::kInt4: case DType::kUint4: {
+      OW_RETURN_IF_ERROR(expect((p.int32_data_size() * 2) - (n % 2)));
+      for (int64_t i = 0; i < n; i++) {
+        int v = (p.int32_data(static_cast<int>(i / 2)) >> (4 * (i % 2))) & 0xF;
+        if (t.dtype() == DType::kInt4 && v >= 8) v -= 16;
+        t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      }
+      break;
+    }
+    case DType::kString:
+      OW_RETURN_IF_ERROR(expect(p.string_data_size()));
+      for (int64_t i = 0; i < n; i++) t.data<std::string>()[i] = p.string_data(static_cast<int>(i));
+      break;
+    case DType::kComplex64: OW_RETURN_IF_ERROR(expect(p.float_data_size() / 2)); copy_typed<float>(p.float_data(), t); break;
+    case DType::kComplex128: OW_RETURN_IF_ERROR(expect(p.double_data_size() / 2)); copy_typed<double>(p.double_data(), t); break;
+    default: return make_status(Code::INVALID_MODEL, "%s: unsupported data_type", where.c_str());
+  }
+  return Status::ok();
+}
+
+Result<TensorPtr> convert_tensor(const onnx::TensorProto& p, const std::string& what) {
+  std::string where = what + " '" + p.name() + "'";
+  OW_CHECK(dtype_is_valid(p.data_type()), INVALID_MODEL, "%s: invalid data_type %d", where.c_str(),
+           p.data_type());
+  OW_CHECK(p.data_location() != onnx::TensorProto::EXTERNAL, INVALID_MODEL,
+           "%s: external data is not supported by this build", where.c_str());
+  Dims dims;
+  for (int64_t d : p.dims()) {
+    OW_CHECK(d >= 0, INVALID_MODEL, "%s: negative dim %lld", where.c_str(), static_cast<long long>(d));
+    dims.push_back(d);
+  }
+  int64_t n = num_elements(dims);
+  OW_CHECK(n >= 0, INVALID_MODEL, "%s: dims %s hold too many elements", where.c_str(),
+           dims_to_string(dims).c_str());
+  DType dtype = static_cast<DType>(p.data_type());
+  if (p.has_raw_data()) {
+    // Check sizes before allocating so a tiny model cannot claim a huge tensor.
+    size_t want = dtype == DType::kInt4 || dtype == DType::kUint4 ? static_cast<size_t>((n + 1) / 2)
+                  : dtype == DType::kComplex64 ? static_cast<size_t>(n) * 8
+                  : static_cast<size_t>(n) * dtype_size(dtype);
+    OW_CHECK(dtype != DType::kString, INVALID_MODEL, "%s: string tensor with raw_data", where.c_str());
+    OW_CHECK(p.raw_data().size() == want, INVALID_MODEL,
+             "%s: raw_data has %zu bytes, dims %s of %s need %zu", where.c_str(),
+             p.raw_data().size(), dims_to_string(dims).c_str(), dtype_name(dtype), want);
+  }
+  OW_ASSIGN_OR_RETURN(Tensor t, Tensor::make(dtype, dims));
+  if (p.has_raw_data()) {
+    if (dtype == DType::kInt4 || dtype == DType::kUint4) {
+      for (int64_t i = 0; i < n; i++) {
+        int v = (static_cast<uint8_t>(p.raw_data()[i / 2]) >> (4 * (i % 2))) & 0xF;
+        if (dtype == DType::kInt4 && v >= 8) v -= 16;
+        t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+      }
+    } else if (!p.raw_data().empty()) {
+      memcpy(t.raw(), p.raw_data().data(), p.raw_data().size());
+    }
+  } else {
+    OW_RETURN_IF_ERROR(fill_from_typed(p, t, where));
+  }
+  return std::make_shared<Tensor>(std::move(t));
+}
+
+Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
+  v->name = p.name();
+  if (!p.has_type()) {
+    v->kind = ValueInfo::Kind::kUnknown;
+    return Status::ok();
+  }
+  const onnx::TypeProto& type = p.type();
+  if (type.has_tensor_type()) {
+    v->kind = ValueInfo::Kind::kTensor;
+    const auto& tt = type.tensor_type();
+    OW_CHECK(tt.elem_type() == 0 || dtype_is_valid(tt.elem_type()), INVALID_MODEL,
+             "value '%s': invalid elem_type %d", v->name.c_str(), tt.elem_type());
+    v->dtype = static_cast<DType>(tt.elem_type());
+    v->has_shape = tt.has_shape();
+    for (const auto& d : tt.shape().dim()) {
+      if (d.has_dim_value()) {
+        OW_CHECK(d.dim_value() >= 0, INVALID_MODEL, "value '%s': negative dim %lld",
+                 v->name.c_str(), static_cast<long long>(d.dim_value()));
+        v->dims.push_back(d.dim_value());
+        v->dim_names.emplace_back();
+      } else {
+        v->dims.push_back(kUnknownDim);
+        v->dim_names.push_back(d.dim_param());
+      }
+    }
+  } else if (type.has_sequence_type()) {
+    v->kind = ValueInfo::Kind::kSequence;
+  } else if (type.has_optional_type()) {
+    v->kind = ValueInfo::Kind::kOptional;
+  } else if (type.has_map_type()) {
+    v->kind = ValueInfo::Kind::kMap;
+  } else if (type.has_sparse_tensor_type()) {
+    v->kind = ValueInfo::Kind::kSparseTensor;
+  } else {
+    v->kind = ValueInfo::Kind::kUnknown;
+  }
+  return Status::ok();
+}
+
+Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth);
+
+Status convert_attribute(const onnx::AttributeProto& p, Attribute* a, int depth, const Node& node) {
+  a->name = p.name();
+  std::string where = node.describe() + ", attribute '" + p.name() + "'";
+  int type = p.type();
+  // Old exporters omit `type`; infer it from the one field that is set.
+  if (type == onnx::AttributeProto::UNDEFINED) {
+    if (p.has_f()) type = onnx::AttributeProto::FLOAT;
+    else if (p.has_i()) type = onnx::AttributeProto::INT;
+    else if (p.has_s()) type = onnx::AttributeProto::STRING;
+    else if (p.has_t()) type = onnx::AttributeProto::TENSOR;
+    else if (p.has_g()) type = onnx::AttributeProto::GRAPH;
+    else if (p.floats_size()) type = onnx::AttributeProto::FLOATS;
+    else if (p.ints_size()) type = onnx::AttributeProto::INTS;
+    else if (p.strings_size()) type = onnx::AttributeProto::STRINGS;
+    else if (p.tensors_size()) type = onnx::AttributeProto::TENSORS;
+    else if (p.graphs_size()) type = onnx::AttributeProto::GRAPHS;
+  }
+  switch (type) {
+    case onnx::AttributeProto::FLOAT: a->kind = Attribute::Kind::kFloat; a->f = p.f(); break;
+    case onnx::AttributeProto::INT: a->kind = Attribute::Kind::kInt; a->i = p.i(); break;
+    case onnx::AttributeProto::STRING: a->kind = Attribute::Kind::kString; a->s = p.s(); break;
+    case onnx::AttributeProto::TENSOR: {
+      a->kind = Attribute::Kind::kTensor;
+      OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor"));
+      break;
+    }
+    case onnx::AttributeProto::GRAPH: {
+      a->kind = Attribute::Kind::kGraph;
+      a->g = std::make_shared<Graph>();
+      OW_RETURN_IF_ERROR(convert_graph(p.g(), a->g.get(), depth + 1).with_context(where));
+      break;
+    }
+    case onnx::AttributeProto::FLOATS:
+      a->kind = Attribute::Kind::kFloats;
+      a->floats.assign(p.floats().begin(), p.floats().end());
+      break;
+    case onnx::AttributeProto::INTS:
+      a->kind = Attribute::Kind::kInts;
+      a->ints.assign(p.ints().begin(), p.ints().end());
+      break;
+    case onnx::AttributeProto::STRINGS:
+      a->kind = Attribute::Kind::kStrings;
+      a->strings.assign(p.strings().begin(), p.strings().end());
+      break;
+    case onnx::AttributeProto::TENSORS:
+      a->kind = Attribute::Kind::kTensors;
+      for (const auto& t : p.tensors()) {
+        OW_ASSIGN_OR_RETURN(TensorPtr tp, convert_tensor(t, where + " tensor"));
+        a->tensors.push_back(std::move(tp));
+      }
+      break;
+    case onnx::AttributeProto::GRAPHS:
+      a->kind = Attribute::Kind::kGraphs;
+      for (const auto& gp : p.graphs()) {
+        auto g = std::make_shared<Graph>();
+        OW_RETURN_IF_ERROR(convert_graph(gp, g.get(), depth + 1).with_context(where));
+        a->graphs.push_back(std::move(g));
+      }
+      break;
+    case onnx::AttributeProto::SPARSE_TENSOR: a->kind = Attribute::Kind::kSparseTensor; break;
+    case onnx::AttributeProto::SPARSE_TENSORS: a->kind = Attribute::Kind::kSparseTensors; break;
+    case onnx::AttributeProto::TYPE_PROTO: a->kind = Attribute::Kind::kTypeProto; break;
+    case onnx::AttributeProto::TYPE_PROTOS: a->kind = Attribute::Kind::kTypeProtos; break;
+    default:
+      return make_status(Code::INVALID_MODEL, "%s: unknown attribute type %d", where.c_str(), type);
+  }
+  return Status::ok();
+}
+
+Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth) {
+  OW_CHECK(depth <= kMaxGraphDepth, INVALID_MODEL, "subgraphs nested deeper than %d", kMaxGraphDepth);
+  g->name = p.name();
+  for (const auto& init : p.initializer()) {
+    OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(init, "initializer"));
+    g->initializers[init.name()] = std::move(t);
+  }
+  OW_CHECK(p.sparse_initializer_size() == 0, INVALID_MODEL,
+           "graph '%s': sparse initializers are not supported by this build", p.name().c_str());
+  for (const auto& in : p.input()) {
+    if (g->initializers.count(in.name())) continue;  // an initializer with a declared type
+    ValueInfo v;
+    OW_RETURN_IF_ERROR(convert_value_info(in, &v));
+    g->inputs.push_back(std::move(v));
+  }
+  for (const auto& out : p.output()) {
+    ValueInfo v;
+    OW_RETURN_IF_ERROR(convert_value_info(out, &v));
+    g->outputs.push_back(std::move(v));
+  }
+  for (const auto& vi : p.value_info()) {
+    ValueInfo v;
+    OW_RETURN_IF_ERROR(convert_value_info(vi, &v));
+    g->value_info.push_back(std::move(v));
+  }
+  g->nodes.reserve(static_cast<size_t>(p.node_size()));
+  for (int i = 0; i < p.node_size(); i++) {
+    const onnx::NodeProto& np = p.node(i);
+    Node n;
+    n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(i) : np.name();
+    n.op_type = np.op_type();
+    n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    n.inputs.assign(np.input().begin(), np.input().end());
+    n.outputs.assign(np.output().begin(), np.output().end());
+    n.attributes.resize(static_cast<size_t>(np.attribute_size()));
+    for (int j = 0; j < np.attribute_size(); j++)
+      OW_RETURN_IF_ERROR(convert_attribute(np.attribute(j), &n.attributes[j], depth, n));
+    g->nodes.push_back(std::move(n));
+  }
+  return Status::ok();
+}
+
+// Cold path: protobuf-lite only says "failed", so walk the wire format ourselves to say
+// where it broke (top-level field number and byte offset).
+std::string locate_parse_error(const uint8_t* data, size_t size) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(data, static_cast<int>(size));
+  in.SetRecursionLimit(100);
+  while (true) {
+    int offset = in.CurrentPosition();
+    uint32_t tag = in.ReadTag();
+    if (tag == 0) {
+      if (static_cast<size_t>(offset) >= size) return "the data ends inside a nested message";
+      return "invalid field tag at byte offset " + std::to_string(offset);
+    }
+    int field = static_cast<int>(WireFormatLite::GetTagFieldNumber(tag));
+    if (!WireFormatLite::SkipField(&in, tag))
+      return "field " + std::to_string(field) + " at byte offset " + std::to_string(offset) +
+             " is truncated or malformed (model is " + std::to_string(size) + " bytes)";
+    if (static_cast<size_t>(in.CurrentPosition()) == size)
+      return "fields are well-formed at the top level, but a nested message is invalid";
+  }
+}
+
+}  // namespace
+
+Result<Model> load_model(const uint8_t* data, size_t size) {
+  OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");
+  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL,
+           "model is %zu bytes; protobuf limits a model to 2 GB", size);
+  onnx::ModelProto proto;
+  if (!proto.ParseFromArray(data, static_cast<int>(size)))
+    return make_status(Code::INVALID_MODEL, "not a valid ONNX model: %s",
+                       locate_parse_error(data, size).c_str());
+  OW_CHECK(proto.has_graph(), INVALID_MODEL,
+           "not an ONNX model: the ModelProto has no graph (field 7)");
+  OW_CHECK(proto.ir_version() >= 1, INVALID_MODEL, "ir_version %lld is invalid",
+           static_cast<long long>(proto.ir_version()));
+  Model m;
+  m.ir_version = proto.ir_version();
+  m.producer_name = proto.producer_name();
+  for (const auto& op : proto.opset_import()) {
+    std::string domain = op.domain() == "ai.onnx" ? "" : op.domain();
+    m.opsets[domain] = op.version();
+  }
+  // IR version < 3 models have no opset_import; they mean ai.onnx opset 1.
+  if (m.opsets.empty()) m.opsets[""] = 1;
+  OW_RETURN_IF_ERROR(convert_graph(proto.graph(), &m.graph, 0));
+  return m;
+}
+
+}  // namespace onnxwasm

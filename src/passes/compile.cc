@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+// compile_program: op lookup (all unsupported ops reported together, with domain and opset),
+// topological order, prepare, then one walk that infers static types and folds any node whose
+// inputs are all constant by running its reference kernel once at session creation.
+// Identity and inference-mode Dropout are forwarded (consumers read the input directly)
+// unless their output is a graph output.
+#include <set>
+#include <unordered_map>
+
+#include "kernels/registry.h"
+#include "passes/program.h"
+
+namespace onnxwasm {
+namespace {
+
+// Ops whose output must not be computed ahead of time.
+bool foldable(const std::string& op_type) {
+  return op_type.rfind("Random", 0) != 0 && op_type != "Bernoulli" && op_type != "Multinomial";
+}
+
+Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
+  std::set<std::string> missing;
+  for (const Node& n : model.graph.nodes) {
+    const OpDef* op = find_op(n.domain, n.op_type);
+    int64_t opset = model.opset(n.domain);
+    std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
+    if (!op || opset < op->since_opset) {
+      missing.insert(domain + "." + n.op_type + " (opset " + std::to_string(opset) + ")");
+    }
+    defs->push_back(op);
+  }
+  if (missing.empty()) return Status::ok();
+  std::string list;
+  for (const std::string& m : missing) list += (list.empty() ? "" : ", ") + m;
+  return make_status(Code::UNSUPPORTED_OP, "%zu operator%s not supported by this build: %s",
+                     missing.size(), missing.size() == 1 ? " is" : "s are", list.c_str());
+}
+
+ValueType type_of(const ValueInfo& vi, const CompileOptions& options, ValueInfo* resolved) {
+  *resolved = vi;
+  ValueType t{vi.dtype, vi.dims, vi.has_shape};
+  for (size_t i = 0; i < vi.dims.size(); i++) {
+    if (vi.dims[i] >= 0) continue;
+    auto it = options.free_dims.find(vi.dim_names[i]);
+    if (it != options.free_dims.end()) t.dims[i] = resolved->dims[i] = it->second;
+  }
+  return t;
+}
+
+}  // namespace
+
+Status infer_node(const ProgramNode& pn, const std::vector<const ValueType*>& in_types,
+                  const std::vector<const Tensor*>& in_values, std::vector<ValueType>* out) {
+  InferContext ctx{*pn.node, pn.opset, pn.state.get(), in_types, in_values, {}};
+  ctx.outputs.resize(pn.node->outputs.size());
+  OW_RETURN_IF_ERROR(pn.op->infer(ctx));
+  *out = std::move(ctx.outputs);
+  return Status::ok();
+}
+
+Result<Program> compile_program(const Model& model, const CompileOptions& options) {
+  const Graph& g = model.graph;
+  std::vector<const OpDef*> defs;
+  OW_RETURN_IF_ERROR(check_ops(model, &defs));
+  OW_ASSIGN_OR_RETURN(std::vector<size_t> order, topological_order(g));
+
+  Program p;
+  std::unordered_map<std::string, int> ids;
+  std::vector<int> forward;  // value id -> id it forwards to (Identity/Dropout), or itself
+  auto value_id = [&](const std::string& name) {
+    auto it = ids.find(name);
+    if (it != ids.end()) return it->second;
+    int id = static_cast<int>(p.values.size());
+    p.values.push_back(ProgramValue{name, ValueType{DType::kUndefined, {}, false}, nullptr, 0});
+    forward.push_back(id);
+    ids.emplace(name, id);
+    return id;
+  };
+  for (const auto& kv : g.initializers) {
+    int id = value_id(kv.first);
+    p.values[id].constant = kv.second;
+    p.values[id].type = ValueType{kv.second->dtype(), kv.second->dims(), true};
+  }
+  for (const ValueInfo& vi : g.inputs) {
+    OW_CHECK(vi.kind == ValueInfo::Kind::kTensor, UNSUPPORTED_OP,
+             "graph input '%s': only tensor inputs are supported by this build", vi.name.c_str());
+    OW_CHECK(!ids.count(vi.name), INVALID_MODEL, "graph input '%s' is declared twice", vi.name.c_str());
+    int id = value_id(vi.name);
+    ValueInfo resolved;
+    p.values[id].type = type_of(vi, options, &resolved);
+    p.inputs.push_back(id);
+    p.input_infos.push_back(resolved);
+  }
+
+  auto resolve = [&](int id) {
+    while (id >= 0 && forward[id] != id) id = forward[id];
+    return id;
+  };
+  std::set<std::string> graph_outputs;
+  for (const ValueInfo& vi : g.outputs) graph_outputs.insert(vi.name);
+
+  for (size_t idx : order) {
+    const Node& n = g.nodes[idx];
+    ProgramNode pn{&n, defs[idx], model.opset(n.domain), nullptr, {}, {}};
+    if (pn.op->prepare) OW_RETURN_IF_ERROR(pn.op->prepare(n, pn.opset, &pn.state));
+    for (const std::string& in : n.inputs) pn.inputs.push_back(in.empty() ? -1 : resolve(value_id(in)));
+    for (const std::string& out : n.outputs) {
+      if (out.empty()) { pn.outputs.push_back(-1); continue; }
+      OW_CHECK(!ids.count(out) || (p.values[ids[out]].type.dtype == DType::kUndefined && !p.values[ids[out]].constant),
+               INVALID_MODEL, "%s: output '%s' is already defined", n.describe().c_str(), out.c_str());
+      pn.outputs.push_back(value_id(out));
+    }
+
+    std::vector<const ValueType*> in_types;
+    std::vector<const Tensor*> in_values;
+    bool all_const = true, all_typed = true;
+    for (int id : pn.inputs) {
+      in_types.push_back(id < 0 ? nullptr : &p.values[id].type);
+      in_values.push_back(id < 0 ? nullptr : p.values[id].constant.get());
+      if (id >= 0 && !p.values[id].constant) all_const = false;
+      if (id >= 0 && (!p.values[id].type.has_rank || p.values[id].type.dtype == DType::kUndefined)) all_typed = false;
+    }
+    std::vector<ValueType> out_types(n.outputs.size(), ValueType{DType::kUndefined, {}, false});
+    if (all_typed) OW_RETURN_IF_ERROR(infer_node(pn, in_types, in_values, &out_types).with_context("at session creation"));
+    for (size_t i = 0; i < pn.outputs.size(); i++)
+      if (pn.outputs[i] >= 0) p.values[pn.outputs[i]].type = out_types[i];
+
+    if (all_const && all_typed && foldable(n.op_type)) {
+      // Fold: run the reference kernel now; its outputs become constants.
+      std::vector<Tensor*> outs;
+      std::vector<TensorPtr> made;
+      for (size_t i = 0; i < pn.outputs.size(); i++) {
+        if (pn.outputs[i] < 0) { outs.push_back(nullptr); continue; }
+        OW_ASSIGN_OR_RETURN(Tensor t, Tensor::make(out_types[i].dtype, out_types[i].dims));
+        made.push_back(std::make_shared<Tensor>(std::move(t)));
+        outs.push_back(made.back().get());
+        p.values[pn.outputs[i]].constant = made.back();
+      }
+      ThreadPool serial(1);
+      KernelContext kc{n, pn.opset, pn.state.get(), in_values, outs, &serial};
+      OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(n.describe()));
+      continue;
+    }
+    bool passthrough = (n.op_type == "Identity" || n.op_type == "Dropout") && n.domain.empty() &&
+                       pn.inputs.size() >= 1 && pn.inputs[0] >= 0 && !graph_outputs.count(n.outputs[0]) &&
+                       (pn.outputs.size() < 2 || pn.outputs[1] < 0);
+    if (passthrough) {
+      forward[pn.outputs[0]] = pn.inputs[0];
+      continue;
+    }
+    p.nodes.push_back(std::move(pn));
+  }
+
+  for (const ValueInfo& vi : g.outputs) {
+    OW_CHECK(ids.count(vi.name), INVALID_MODEL, "graph output '%s' is never produced", vi.name.c_str());
+    int id = ids[vi.name];
+    p.outputs.push_back(id);
+    ValueInfo info = vi;
+    const ValueType& t = p.values[id].type;
+    // Inferred types fill in what the model left out.
+    if (info.dtype == DType::kUndefined) info.dtype = t.dtype;
+    if (!info.has_shape && t.has_rank) {
+      info.has_shape = true;
+      info.dims = t.dims;
+      info.dim_names.assign(t.dims.size(), "");
+    }
+    p.output_infos.push_back(info);
+  }
+  for (ProgramNode& pn : p.nodes)
+    for (int id : pn.inputs) if (id >= 0) p.values[id].num_uses++;
+  for (int id : p.outputs) p.values[id].num_uses++;
+  return p;
+}
+
+}  // namespace onnxwasm

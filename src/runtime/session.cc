@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+#include "runtime/session.h"
+
+#include <set>
+
+#include "model/load.h"
+#ifdef ONNXWASM_HAVE_XNNPACK
+#include "xnn/region.h"
+#else
+namespace onnxwasm {
+// Native builds have no XNNPACK; the plan is empty and every node runs its reference kernel.
+struct XnnPlan {};
+}  // namespace onnxwasm
+#endif
+
+namespace onnxwasm {
+
+Session::~Session() = default;
+
+Result<std::unique_ptr<Session>> Session::create(const uint8_t* data, size_t size, const SessionOptions& options) {
+  OW_ASSIGN_OR_RETURN(Model model, load_model(data, size));
+  return create(std::move(model), options);
+}
+
+Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptions& options) {
+  OW_CHECK(options.num_threads >= 1 && options.num_threads <= 64, INVALID_ARGUMENT,
+           "numThreads must be between 1 and 64, got %d", options.num_threads);
+  std::unique_ptr<Session> s(new Session());
+  s->model_ = std::make_unique<Model>(std::move(model));
+  OW_RETURN_IF_ERROR(s->build(options));
+  return s;
+}
+
+Status Session::build(const SessionOptions& options) {
+  CompileOptions co;
+  co.free_dims = options.free_dims;
+  OW_ASSIGN_OR_RETURN(program_, compile_program(*model_, co));
+  pool_ = std::make_unique<ThreadPool>(options.num_threads);
+  xnn_ = std::make_unique<XnnPlan>();
+#ifdef ONNXWASM_HAVE_XNNPACK
+  if (options.use_xnnpack) {
+    OW_ASSIGN_OR_RETURN(XnnPlan plan, plan_xnn(program_, pool_->handle(), options.xnn_strict));
+    *xnn_ = std::move(plan);
+  }
+#endif
+  // Steps in program order; a region runs where its first node was.
+  std::vector<int> last_step(program_.values.size(), -1);
+  for (size_t i = 0; i < program_.nodes.size(); i++) {
+    Step step;
+#ifdef ONNXWASM_HAVE_XNNPACK
+    int r = xnn_->region_of_node.empty() ? -1 : xnn_->region_of_node[i];
+    if (r >= 0) {
+      if (xnn_->regions[r]->nodes().front() != static_cast<int>(i)) continue;
+      step.region = r;
+      for (int id : xnn_->regions[r]->inputs()) last_step[id] = static_cast<int>(steps_.size());
+      steps_.push_back(std::move(step));
+      continue;
+    }
+#endif
+    step.node = static_cast<int>(i);
+    for (int id : program_.nodes[i].inputs) if (id >= 0) last_step[id] = static_cast<int>(steps_.size());
+    steps_.push_back(std::move(step));
+  }
+  std::set<int> keep(program_.outputs.begin(), program_.outputs.end());
+  for (size_t id = 0; id < last_step.size(); id++)
+    if (last_step[id] >= 0 && !keep.count(static_cast<int>(id)) && !program_.values[id].constant)
+      steps_[last_step[id]].release.push_back(static_cast<int>(id));
+  return Status::ok();
+}
+
+Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const {
+  by_input->assign(program_.inputs.size(), nullptr);
+  for (const Feed& f : feeds) {
+    size_t i = 0;
+    while (i < program_.input_infos.size() && program_.input_infos[i].name != f.name) i++;
+    if (i == program_.input_infos.size()) {
+      std::string names;
+      for (const ValueInfo& v : program_.input_infos) names += (names.empty() ? "'" : ", '") + v.name + "'";
+      return make_status(Code::INVALID_INPUT, "unknown input '%s'; the model's inputs are %s", f.name.c_str(),
+                         names.c_str());
+    }
+    OW_CHECK(!(*by_input)[i], INVALID_INPUT, "input '%s' is given twice", f.name.c_str());
+    const ValueInfo& info = program_.input_infos[i];
+    OW_CHECK(info.dtype == f.tensor.dtype(), INVALID_INPUT, "input '%s': expected dtype %s, got %s", f.name.c_str(),
+             dtype_name(info.dtype), dtype_name(f.tensor.dtype()));
+    if (info.has_shape) {
+      bool ok = info.dims.size() == f.tensor.rank();
+      for (size_t d = 0; ok && d < info.dims.size(); d++) ok = info.dims[d] < 0 || info.dims[d] == f.tensor.dims()[d];
+      OW_CHECK(ok, INVALID_INPUT, "input '%s': expected shape %s, got %s", f.name.c_str(),
+               dims_to_string(info.dims).c_str(), dims_to_string(f.tensor.dims()).c_str());
+    }
+    (*by_input)[i] = &f.tensor;
+  }
+  for (size_t i = 0; i < by_input->size(); i++)
+    OW_CHECK((*by_input)[i], INVALID_INPUT, "missing input '%s' (%s %s)", program_.input_infos[i].name.c_str(),
+             dtype_name(program_.input_infos[i].dtype), dims_to_string(program_.input_infos[i].dims).c_str());
+  return Status::ok();
+}
+
+Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs) {
+  std::vector<const Tensor*> inputs;
+  OW_RETURN_IF_ERROR(check_feeds(feeds, &inputs));
+  size_t nv = program_.values.size();
+  std::vector<const Tensor*> cur(nv, nullptr);
+  std::vector<Tensor> owned(nv);
+  for (size_t id = 0; id < nv; id++) cur[id] = program_.values[id].constant.get();
+  for (size_t i = 0; i < inputs.size(); i++) cur[program_.inputs[i]] = inputs[i];
+
+  for (const Step& step : steps_) {
+#ifdef ONNXWASM_HAVE_XNNPACK
+    if (step.region >= 0) {
+      const XnnRegion& r = *xnn_->regions[step.region];
+      std::vector<const Tensor*> in;
+      std::vector<Tensor*> out;
+      for (int id : r.inputs()) in.push_back(cur[id]);
+      for (int id : r.outputs()) {
+        const ValueType& t = program_.values[id].type;
+        OW_ASSIGN_OR_RETURN(owned[id], Tensor::make(t.dtype, t.dims));
+        cur[id] = &owned[id];
+        out.push_back(&owned[id]);
+      }
+      OW_RETURN_IF_ERROR(r.run(in, out));
+    }
+#endif
+    if (step.node >= 0) {
+      const ProgramNode& pn = program_.nodes[step.node];
+      std::vector<const Tensor*> in_values;
+      std::vector<ValueType> in_types;
+      in_types.reserve(pn.inputs.size());
+      for (int id : pn.inputs) {
+        in_values.push_back(id < 0 ? nullptr : cur[id]);
+        if (id >= 0) in_types.push_back(ValueType{cur[id]->dtype(), cur[id]->dims(), true});
+        else in_types.push_back(ValueType{});
+      }
+      std::vector<const ValueType*> in_type_ptrs;
+      for (size_t i = 0; i < pn.inputs.size(); i++) in_type_ptrs.push_back(pn.inputs[i] < 0 ? nullptr : &in_types[i]);
+      std::vector<ValueType> out_types;
+      OW_RETURN_IF_ERROR(infer_node(pn, in_type_ptrs, in_values, &out_types));
+      std::vector<Tensor*> outs;
+      for (size_t i = 0; i < pn.outputs.size(); i++) {
+        int id = pn.outputs[i];
+        if (id < 0) { outs.push_back(nullptr); continue; }
+        OW_CHECK(out_types[i].has_rank && dims_known(out_types[i].dims), INTERNAL,
+                 "%s: output %zu has no concrete shape at run time", pn.node->describe().c_str(), i);
+        OW_ASSIGN_OR_RETURN(owned[id], Tensor::make(out_types[i].dtype, out_types[i].dims));
+        cur[id] = &owned[id];
+        outs.push_back(&owned[id]);
+      }
+      KernelContext kc{*pn.node, pn.opset, pn.state.get(), in_values, outs, pool_.get()};
+      OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(pn.node->describe()));
+    }
+    for (int id : step.release) owned[id] = Tensor();
+  }
+
+  outputs->clear();
+  outputs->reserve(program_.outputs.size());
+  for (int id : program_.outputs) {
+    if (owned[id].owns_data() && cur[id] == &owned[id]) {
+      outputs->push_back(std::move(owned[id]));
+      cur[id] = &outputs->back();  // a second listing of the same output copies this one
+    } else {
+      // A graph output that is a constant, an input, or listed twice: copy it.
+      OW_CHECK(cur[id], INTERNAL, "graph output '%s' was not computed", program_.values[id].name.c_str());
+      OW_ASSIGN_OR_RETURN(Tensor t, cur[id]->clone());
+      outputs->push_back(std::move(t));
+    }
+  }
+  return Status::ok();
+}
+
+size_t Session::xnn_node_count() const {
+#ifdef ONNXWASM_HAVE_XNNPACK
+  size_t n = 0;
+  for (const auto& r : xnn_->regions) n += r->nodes().size();
+  return n;
+#else
+  return 0;
+#endif
+}
+
+size_t Session::xnn_region_count() const {
+#ifdef ONNXWASM_HAVE_XNNPACK
+  return xnn_->regions.size();
+#else
+  return 0;
+#endif
+}
+
+std::string Session::debug_info() const {
+  std::string s = "nodes: " + std::to_string(program_.nodes.size()) + ", on XNNPACK: " +
+                  std::to_string(xnn_node_count()) + " in " + std::to_string(xnn_region_count()) + " regions";
+#ifdef ONNXWASM_HAVE_XNNPACK
+  if (!xnn_->fallbacks.empty()) s += "\nXNNPACK fallbacks:\n" + xnn_->fallbacks;
+#endif
+  return s;
+}
+
+}  // namespace onnxwasm

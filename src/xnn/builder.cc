@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "xnn/builder.h"
+
+#include <algorithm>
+
+namespace onnxwasm {
+
+Dims dims_in_layout(const Dims& d, Layout layout) {
+  if (layout != Layout::kNHWC || d.size() != 4) return d;
+  return {d[0], d[2], d[3], d[1]};
+}
+
+int64_t nhwc_axis(int64_t a) { return a == 0 ? 0 : a == 1 ? 3 : a - 1; }
+
+Status xnn_check(xnn_status status, const char* call, const Node& node) {
+  if (status == xnn_status_success) return Status::ok();
+  static const char* names[] = {"success", "uninitialized", "invalid_parameter", "invalid_state",
+                                "unsupported_parameter", "unsupported_hardware", "out_of_memory",
+                                "reallocation_required", "deprecated"};
+  const char* name = static_cast<unsigned>(status) < 9 ? names[status] : "unknown";
+  return make_status(status == xnn_status_out_of_memory ? Code::OUT_OF_MEMORY : Code::INTERNAL,
+                     "%s for %s: %s", call, node.describe().c_str(), name);
+}
+
+XnnBuilder::XnnBuilder(const Program& program, xnn_subgraph_t subgraph, std::vector<int> inputs,
+                       std::vector<int> outputs)
+    : program_(program), subgraph_(subgraph), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+
+Layout XnnBuilder::layout_of(int id) const {
+  auto it = values_.find(id);
+  return it == values_.end() ? Layout::kNative : it->second.layout;
+}
+
+Result<uint32_t> XnnBuilder::define(const Dims& dims, const void* data, uint32_t external_id,
+                                    uint32_t flags, const Node& node) {
+  std::vector<size_t> d(dims.begin(), dims.end());
+  uint32_t id = XNN_INVALID_VALUE_ID;
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, d.size(), d.data(),
+                                                       data, external_id, flags, &id),
+                               "xnn_define_tensor_value", node));
+  return id;
+}
+
+Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {
+  data.resize(data.size() + 4);  // XNNPACK may read up to 16 bytes past static data
+  buffers_.push_back(std::make_unique<std::vector<float>>(std::move(data)));
+  return define(dims, buffers_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+// Permutes an NCHW-broadcastable constant (rank <= 4) into NHWC order.
+static std::vector<float> constant_to_nhwc(const Tensor& t, Dims* out_dims) {
+  Dims d = t.dims();
+  while (d.size() < 4) d.insert(d.begin(), 1);
+  Dims o = {d[0], d[2], d[3], d[1]};
+  std::vector<float> v(static_cast<size_t>(t.size()));
+  const float* src = t.data<float>();
+  size_t k = 0;
+  for (int64_t n = 0; n < d[0]; n++)
+    for (int64_t h = 0; h < d[2]; h++)
+      for (int64_t w = 0; w < d[3]; w++)
+        for (int64_t c = 0; c < d[1]; c++) v[k++] = src[((n * d[1] + c) * d[2] + h) * d[3] + w];
+  *out_dims = o;
+  return v;
+}
+
+Result<uint32_t> XnnBuilder::input(int id, Layout layout, const Node& node) {
+  const Dims& dims = type(id).dims;
+  if (dims.size() > 4) layout = Layout::kNative;
+  auto it = values_.find(id);
+  if (it != values_.end()) {
+    auto have = it->second.ids.find(layout);
+    if (have != it->second.ids.end()) return have->second;
+  }
+  if (const Tensor* c = constant(id)) {
+    uint32_t xid;
+    if (layout == Layout::kNHWC) {
+      Dims d;
+      std::vector<float> data = constant_to_nhwc(*c, &d);
+      OW_ASSIGN_OR_RETURN(xid, static_tensor(std::move(data), d, node));
+    } else {
+      OW_ASSIGN_OR_RETURN(xid, define(dims, c->raw(), XNN_INVALID_VALUE_ID, 0, node));
+    }
+    values_[id].layout = Layout::kNative;
+    values_[id].ids[layout] = xid;
+    return xid;
+  }
+  if (it == values_.end()) {
+    // First use of a region input: an external value in ONNX layout.
+    auto pos = std::find(inputs_.begin(), inputs_.end(), id);
+    OW_CHECK(pos != inputs_.end(), INTERNAL, "%s: value '%s' is not defined in its XNNPACK region",
+             node.describe().c_str(), program_.values[id].name.c_str());
+    OW_ASSIGN_OR_RETURN(uint32_t xid, define(dims, nullptr, static_cast<uint32_t>(pos - inputs_.begin()),
+                                             XNN_VALUE_FLAG_EXTERNAL_INPUT, node));
+    values_[id] = Defined{Layout::kNative, {{Layout::kNative, xid}}};
+    it = values_.find(id);
+    if (layout == Layout::kNative) return xid;
+  }
+  // Convert from the layout the value has to the one asked for.
+  Layout from = it->second.layout;
+  uint32_t src = it->second.ids.at(from);
+  if (dims.size() < 4) {
+    // A dynamic broadcast operand: reshape to rank 4, then permute.
+    Dims d4 = dims;
+    while (d4.size() < 4) d4.insert(d4.begin(), 1);
+    OW_ASSIGN_OR_RETURN(uint32_t r4, define(d4, nullptr, XNN_INVALID_VALUE_ID, 0, node));
+    std::vector<size_t> shape(d4.begin(), d4.end());
+    OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_reshape(subgraph_, 4, shape.data(), src, r4, 0),
+                                 "xnn_define_static_reshape", node));
+    OW_ASSIGN_OR_RETURN(uint32_t t, define(dims_in_layout(d4, Layout::kNHWC), nullptr, XNN_INVALID_VALUE_ID, 0, node));
+    const size_t perm[4] = {0, 2, 3, 1};
+    OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_transpose(subgraph_, 4, perm, r4, t, 0),
+                                 "xnn_define_static_transpose", node));
+    it->second.ids[layout] = t;
+    return t;
+  }
+  OW_ASSIGN_OR_RETURN(uint32_t t, define(dims_in_layout(dims, layout), nullptr, XNN_INVALID_VALUE_ID, 0, node));
+  const size_t to_nhwc[4] = {0, 2, 3, 1}, to_nchw[4] = {0, 3, 1, 2};
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_transpose(subgraph_, 4, layout == Layout::kNHWC ? to_nhwc : to_nchw,
+                                                           src, t, 0),
+                               "xnn_define_static_transpose", node));
+  it->second.ids[layout] = t;
+  return t;
+}
+
+Result<uint32_t> XnnBuilder::output(int id, Layout layout, const Node& node) {
+  const Dims& dims = type(id).dims;
+  if (dims.size() != 4) layout = Layout::kNative;
+  auto pos = std::find(outputs_.begin(), outputs_.end(), id);
+  uint32_t ext = XNN_INVALID_VALUE_ID, flags = 0;
+  if (pos != outputs_.end() && layout == Layout::kNative) {
+    ext = static_cast<uint32_t>(inputs_.size() + (pos - outputs_.begin()));
+    flags = XNN_VALUE_FLAG_EXTERNAL_OUTPUT;
+  }
+  OW_ASSIGN_OR_RETURN(uint32_t xid, define(dims_in_layout(dims, layout), nullptr, ext, flags, node));
+  values_[id] = Defined{layout, {{layout, xid}}};
+  return xid;
+}
+
+Status XnnBuilder::finish(const Node& last) {
+  for (size_t i = 0; i < outputs_.size(); i++) {
+    int id = outputs_[i];
+    auto it = values_.find(id);
+    OW_CHECK(it != values_.end(), INTERNAL, "region output '%s' was never defined",
+             program_.values[id].name.c_str());
+    if (it->second.layout == Layout::kNative) continue;
+    OW_ASSIGN_OR_RETURN(uint32_t ext, define(type(id).dims, nullptr, static_cast<uint32_t>(inputs_.size() + i),
+                                             XNN_VALUE_FLAG_EXTERNAL_OUTPUT, last));
+    const size_t to_nchw[4] = {0, 3, 1, 2};
+    OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_transpose(subgraph_, 4, to_nchw, it->second.ids.at(Layout::kNHWC), ext, 0),
+                                 "xnn_define_static_transpose", last));
+  }
+  return Status::ok();
+}
+
+}  // namespace onnxwasm

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+#include "xnn/region.h"
+
+#include <set>
+
+#include <xnnpack.h>
+
+#include "xnn/builder.h"
+#include "xnn/rules.h"
+
+namespace onnxwasm {
+
+XnnRegion::~XnnRegion() {
+  if (runtime_) xnn_delete_runtime(runtime_);
+}
+
+Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const {
+  std::vector<xnn_external_value> ext;
+  for (size_t i = 0; i < in.size(); i++) ext.push_back({static_cast<uint32_t>(i), const_cast<void*>(in[i]->raw())});
+  for (size_t i = 0; i < out.size(); i++) ext.push_back({static_cast<uint32_t>(in.size() + i), out[i]->raw()});
+  xnn_status st = xnn_setup_runtime_v2(runtime_, ext.size(), ext.data());
+  if (st == xnn_status_success) st = xnn_invoke_runtime(runtime_);
+  OW_CHECK(st == xnn_status_success, INTERNAL, "XNNPACK region starting at %s failed to run (status %d)",
+           first_node_.c_str(), static_cast<int>(st));
+  return Status::ok();
+}
+
+Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool) {
+  auto r = std::make_unique<XnnRegion>();
+  r->nodes_ = std::move(nodes);
+  std::set<int> produced, in_region(r->nodes_.begin(), r->nodes_.end()), seen_in;
+  for (int ni : r->nodes_)
+    for (int id : p.nodes[ni].outputs) if (id >= 0) produced.insert(id);
+  for (int ni : r->nodes_)
+    for (int id : p.nodes[ni].inputs)
+      if (id >= 0 && !produced.count(id) && !p.values[id].constant && seen_in.insert(id).second)
+        r->inputs_.push_back(id);
+  // Outputs: values made here and read after the region or by the caller.
+  std::set<int> used_outside(p.outputs.begin(), p.outputs.end());
+  for (size_t ni = 0; ni < p.nodes.size(); ni++)
+    if (!in_region.count(static_cast<int>(ni)))
+      for (int id : p.nodes[ni].inputs) if (id >= 0) used_outside.insert(id);
+  for (int ni : r->nodes_)
+    for (int id : p.nodes[ni].outputs) if (id >= 0 && used_outside.count(id)) r->outputs_.push_back(id);
+  const Node& first = *p.nodes[r->nodes_.front()].node;
+  r->first_node_ = first.describe();
+
+  xnn_subgraph_t sg = nullptr;
+  OW_RETURN_IF_ERROR(xnn_check(xnn_create_subgraph(static_cast<uint32_t>(r->inputs_.size() + r->outputs_.size()), 0, &sg),
+                               "xnn_create_subgraph", first));
+  XnnBuilder b(p, sg, r->inputs_, r->outputs_);
+  Status st;
+  for (int ni : r->nodes_) {
+    const ProgramNode& pn = p.nodes[ni];
+    st = find_xnn_rule(pn.node->op_type)->lower(pn, p, &b);
+    if (!st.is_ok()) break;
+  }
+  if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
+  if (st.is_ok())
+    st = xnn_check(xnn_create_runtime_v2(sg, pool, 0, &r->runtime_), "xnn_create_runtime_v2", first);
+  xnn_delete_subgraph(sg);
+  OW_RETURN_IF_ERROR(st);
+  r->buffers_ = b.take_buffers();
+  // Shapes are static: reshape (and plan XNNPACK's memory) once, here.
+  OW_RETURN_IF_ERROR(xnn_check(xnn_reshape_runtime(r->runtime_), "xnn_reshape_runtime", first));
+  return r;
+}
+
+Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict) {
+  XnnPlan plan;
+  plan.region_of_node.assign(p.nodes.size(), -1);
+  OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
+  std::vector<bool> claim(p.nodes.size());
+  for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
+  for (size_t i = 0; i < p.nodes.size();) {
+    if (!claim[i]) { i++; continue; }
+    std::vector<int> run;
+    while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
+    auto region = build_region(p, run, pool);
+    if (!region.is_ok()) {
+      if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
+      plan.fallbacks += region.status().message() + "\n";
+      continue;
+    }
+    int index = static_cast<int>(plan.regions.size());
+    for (int ni : run) plan.region_of_node[ni] = index;
+    plan.regions.push_back(region.take());
+  }
+  return plan;
+}
+
+}  // namespace onnxwasm

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// The table. Adding an XNNPACK-backed op: one row here, its lower function in a rules_*.cc;
+// tests/cpp/xnn/parity_test.cc checks it against the reference kernel.
+#include "xnn/rules.h"
+
+namespace onnxwasm {
+
+static const XnnRule kRules[] = {
+    {"Conv", lower_conv},
+    {"MaxPool", lower_max_pool},
+    {"AveragePool", lower_average_pool},
+    {"GlobalAveragePool", lower_global_average_pool},
+    {"GlobalMaxPool", lower_global_max_pool},
+    {"Gemm", lower_gemm},
+    {"MatMul", lower_matmul},
+    {"Relu", lower_unary},
+    {"Clip", lower_unary},
+    {"LeakyRelu", lower_unary},
+    {"Elu", lower_unary},
+    {"Sigmoid", lower_unary},
+    {"Tanh", lower_unary},
+    {"Exp", lower_unary},
+    {"Log", lower_unary},
+    {"Sqrt", lower_unary},
+    {"Abs", lower_unary},
+    {"Neg", lower_unary},
+    {"Floor", lower_unary},
+    {"Ceil", lower_unary},
+    {"Round", lower_unary},
+    {"HardSwish", lower_unary},
+    {"Add", lower_binary},
+    {"Sub", lower_binary},
+    {"Mul", lower_binary},
+    {"Div", lower_binary},
+    {"Max", lower_binary},
+    {"Min", lower_binary},
+    {"Sum", lower_binary},
+    {"BatchNormalization", lower_batch_norm},
+    {"Concat", lower_concat},
+    {"Softmax", lower_softmax},
+};
+
+const XnnRule* find_xnn_rule(std::string_view op_type) {
+  for (const XnnRule& r : kRules)
+    if (r.op_type == op_type) return &r;
+  return nullptr;
+}
+
+Status xnn_can_claim(const ProgramNode& pn, const Program& p) {
+  const Node& n = *pn.node;
+  OW_XNN_REQUIRE(n.domain.empty(), "not the ai.onnx domain");
+  const XnnRule* rule = find_xnn_rule(n.op_type);
+  OW_XNN_REQUIRE(rule, "no XNNPACK rule for %s", n.op_type.c_str());
+  auto static_f32 = [&](int id) {
+    const ValueType& t = p.values[id].type;
+    return t.dtype == DType::kFloat32 && t.has_rank && dims_known(t.dims) && num_elements(t.dims) > 0 &&
+           t.dims.size() <= 6;
+  };
+  for (int id : pn.inputs) OW_XNN_REQUIRE(id < 0 || static_f32(id), "an input is not float32 with a static shape");
+  for (size_t i = 0; i < pn.outputs.size(); i++) {
+    if (pn.outputs[i] < 0) continue;
+    OW_XNN_REQUIRE(i == 0, "extra outputs");
+    OW_XNN_REQUIRE(static_f32(pn.outputs[i]), "the output is not float32 with a static shape");
+  }
+  return rule->lower(pn, p, nullptr);
+}
+
+}  // namespace onnxwasm

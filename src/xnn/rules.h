@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// The XNNPACK rules table: one row per ONNX op XNNPACK can run. Check and lower are one
+// function (after TFLite's VisitNode): with b == nullptr it only says whether the node can be
+// claimed (and why not); otherwise it defines the node's XNNPACK ops. Support and lowering
+// cannot drift apart.
+#pragma once
+#include <string_view>
+
+#include "passes/program.h"
+#include "xnn/builder.h"
+
+namespace onnxwasm {
+
+using XnnLowerFn = Status (*)(const ProgramNode& pn, const Program& p, XnnBuilder* b);
+
+struct XnnRule {
+  std::string_view op_type;
+  XnnLowerFn lower;
+};
+
+const XnnRule* find_xnn_rule(std::string_view op_type);
+// Checks the conditions every rule shares (float32, static shapes), then the rule's own.
+Status xnn_can_claim(const ProgramNode& pn, const Program& p);
+
+// Rows, defined in the rules_*.cc files.
+Status lower_conv(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_max_pool(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_average_pool(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_global_average_pool(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_global_max_pool(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_gemm(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_matmul(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_unary(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_binary(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_batch_norm(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_concat(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_softmax(const ProgramNode&, const Program&, XnnBuilder*);
+
+// "not claimed" reasons are plain statuses with this code; they never reach the user.
+#define OW_XNN_REQUIRE(cond, ...) OW_CHECK(cond, UNSUPPORTED_OP, __VA_ARGS__)
+
+}  // namespace onnxwasm

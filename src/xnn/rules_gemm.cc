@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+// Gemm and MatMul with a constant B -> xnn_define_fully_connected (weights packed once).
+// Gemm needs transA=0 and a C that is a per-column bias; alpha and beta are folded into the
+// packed weights and bias. MatMul with a dynamic B stays on the reference kernel for now.
+#include <cmath>
+
+#include "xnn/rules.h"
+
+namespace onnxwasm {
+
+Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  OW_XNN_REQUIRE(attr_int(n, "transA", 0) == 0, "transA");
+  OW_XNN_REQUIRE(p.values[pn.inputs[1]].constant, "B is not constant");
+  bool trans_b = attr_int(n, "transB", 0) != 0;
+  float alpha = attr_float(n, "alpha", 1.f), beta = attr_float(n, "beta", 1.f);
+  const Tensor& B = *p.values[pn.inputs[1]].constant;
+  int64_t k = trans_b ? B.dims()[1] : B.dims()[0], cols = trans_b ? B.dims()[0] : B.dims()[1];
+  const Tensor* C = pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? p.values[pn.inputs[2]].constant.get() : nullptr;
+  if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
+    OW_XNN_REQUIRE(C, "C is not constant");
+    OW_XNN_REQUIRE(C->size() == cols && (C->rank() == 1 || (C->rank() == 2 && C->dims()[0] == 1)) ||
+                       C->size() == 1,
+                   "C is not a per-column bias");
+  }
+  if (!b) return Status::ok();
+  std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
+  if (alpha != 1.f) for (float& v : w) v *= alpha;
+  OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->static_tensor(std::move(w), B.dims(), n));
+  uint32_t bias = XNN_INVALID_VALUE_ID;
+  if (C && beta != 0) {
+    std::vector<float> bv(static_cast<size_t>(cols));
+    for (int64_t j = 0; j < cols; j++) bv[j] = beta * C->data<float>()[C->size() == 1 ? 0 : j];
+    OW_ASSIGN_OR_RETURN(bias, b->static_tensor(std::move(bv), {cols}, n));
+  }
+  (void)k;
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
+  return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, bias, out,
+                                              trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS),
+                   "xnn_define_fully_connected", n);
+}
+
+Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  const Tensor* B = p.values[pn.inputs[1]].constant.get();
+  OW_XNN_REQUIRE(B && B->rank() == 2, "B is not a constant matrix");
+  OW_XNN_REQUIRE(p.values[pn.inputs[0]].type.dims.size() >= 2, "A is a vector");
+  if (!b) return Status::ok();
+  OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->input(pn.inputs[1], Layout::kNative, n));
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
+  return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, XNN_INVALID_VALUE_ID,
+                                              out, XNN_FLAG_TRANSPOSE_WEIGHTS),
+                   "xnn_define_fully_connected", n);
+}
+
+}  // namespace onnxwasm

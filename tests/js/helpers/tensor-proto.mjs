@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// Reads a serialized onnx.TensorProto (the ONNX test data's *.pb files) into
+// { name, type, dims, data }: a tiny protobuf wire-format decoder, test-side only.
+const TYPES = {
+  1: ['float32', Float32Array], 2: ['uint8', Uint8Array], 3: ['int8', Int8Array], 4: ['uint16', Uint16Array],
+  5: ['int16', Int16Array], 6: ['int32', Int32Array], 7: ['int64', BigInt64Array], 9: ['bool', Uint8Array],
+  10: ['float16', Uint16Array], 11: ['float64', Float64Array], 12: ['uint32', Uint32Array], 13: ['uint64', BigUint64Array],
+};
+
+function reader(buf) {
+  let pos = 0;
+  const varint = () => {
+    let result = 0n, shift = 0n;
+    for (;;) {
+      const b = buf[pos++];
+      result |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return result;
+      shift += 7n;
+    }
+  };
+  return {
+    done: () => pos >= buf.length,
+    varint,
+    bytes: () => { const n = Number(varint()); const out = buf.subarray(pos, pos + n); pos += n; return out; },
+    skip: (wire) => {
+      if (wire === 0) varint();
+      else if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else if (wire === 2) { const n = Number(varint()); pos += n; }
+      else throw new Error(`wire type ${wire}`);
+    },
+  };
+}
+
+export function parseTensorProto(bytes) {
+  const r = reader(bytes);
+  const dims = [];
+  let dataType = 0, name = '', raw = null;
+  const floats = [], ints32 = [], ints64 = [], doubles = [];
+  while (!r.done()) {
+    const tag = Number(r.varint());
+    const field = tag >> 3, wire = tag & 7;
+    const packedOr = (fn, into) => {
+      if (wire === 2) { const sub = reader(r.bytes()); while (!sub.done()) into.push(fn(sub)); } else into.push(fn(r));
+    };
+    if (field === 1) packedOr((x) => Number(x.varint()), dims);
+    else if (field === 2) dataType = Number(r.varint());
+    else if (field === 8) name = new TextDecoder().decode(r.bytes());
+    else if (field === 9) raw = r.bytes();
+    else if (field === 4 && wire === 2) { const b = r.bytes(); const dv = new DataView(b.buffer, b.byteOffset, b.byteLength); for (let i = 0; i < b.length; i += 4) floats.push(dv.getFloat32(i, true)); }
+    else if (field === 5) packedOr((x) => x.varint(), ints32);
+    else if (field === 7) packedOr((x) => x.varint(), ints64);
+    else if (field === 10 && wire === 2) { const b = r.bytes(); const dv = new DataView(b.buffer, b.byteOffset, b.byteLength); for (let i = 0; i < b.length; i += 8) doubles.push(dv.getFloat64(i, true)); }
+    else r.skip(wire);
+  }
+  const [type, Arr] = TYPES[dataType] || [];
+  if (!type) throw new Error(`TensorProto data_type ${dataType} not handled by the test reader`);
+  let data;
+  if (raw) {
+    const copy = new Uint8Array(raw);  // a copy: Node Buffer.slice() would share memory
+    data = new Arr(copy.buffer, 0, copy.byteLength / Arr.BYTES_PER_ELEMENT);
+  } else if (type === 'float32') data = Float32Array.from(floats);
+  else if (type === 'float64') data = Float64Array.from(doubles);
+  else if (type === 'int64') data = BigInt64Array.from(ints64, (v) => BigInt.asIntN(64, v));
+  else if (type === 'uint64') data = BigUint64Array.from(ints64.length ? ints64 : ints32);
+  else data = Arr.from(ints32, (v) => Number(BigInt.asIntN(32, v)));
+  return { name, type, dims, data };
+}

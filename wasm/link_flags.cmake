@@ -1,0 +1,23 @@
+# SPDX-License-Identifier: MIT
+# The two WebAssembly modules. Glue, .wasm and (threaded) worker stay separate files; the JS
+# wrapper loads them (wasmBinary in Node, streaming in browsers).
+if(ONNXWASM_THREADS)
+  set(ow_wasm_name onnx-wasm-threaded)
+else()
+  set(ow_wasm_name onnx-wasm-simd)
+endif()
+add_executable(onnxwasm_module ${CMAKE_SOURCE_DIR}/wasm/bindings.cc)
+target_link_libraries(onnxwasm_module PRIVATE ow_runtime)
+set_target_properties(onnxwasm_module PROPERTIES OUTPUT_NAME ${ow_wasm_name} SUFFIX ".js")
+target_link_options(onnxwasm_module PRIVATE
+  --bind -O3 -sMODULARIZE=1 -sEXPORT_NAME=createOnnxWasmModule -sENVIRONMENT=web,worker,node
+  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=33554432
+  -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall
+  -sDISABLE_EXCEPTION_CATCHING=1 -sTOTAL_STACK=1048576 -sFILESYSTEM=0
+  --post-js ${CMAKE_SOURCE_DIR}/wasm/post.js)
+if(ONNXWASM_THREADS)
+  # Workers are started with the module (the page's main thread cannot wait for a new one);
+  # the wrapper sets Module.onnxwasmPoolSize from numThreads.
+  target_link_options(onnxwasm_module PRIVATE "-sPTHREAD_POOL_SIZE=Module.onnxwasmPoolSize")
+endif()
+set_property(TARGET onnxwasm_module APPEND PROPERTY LINK_DEPENDS ${CMAKE_SOURCE_DIR}/wasm/post.js)
