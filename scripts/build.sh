@@ -27,10 +27,9 @@ deps() {  # deps <name> <threads ON|OFF> <emcmake or "">
 }
 
 project() {  # project <builddir> <depsdir> <threads> <emcmake or "">
-  if [ ! -f "$1/build.ninja" ]; then
-    $4 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
-      -DONNXWASM_DEPS_BUILD="$2" -DONNXWASM_THREADS="$3" >/dev/null
-  fi
+  # Configured every time (a second or two): the deps folder changes with their key.
+  $4 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
+    -DONNXWASM_DEPS_BUILD="$2" -DONNXWASM_THREADS="$3" >/dev/null
   cmake --build "$1" -j "$jobs"
 }
 

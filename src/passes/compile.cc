@@ -120,6 +120,14 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
       if (id >= 0 && !p.values[id].constant) all_const = false;
       if (id >= 0 && (!p.values[id].type.has_rank || p.values[id].type.dtype == DType::kUndefined)) all_typed = false;
     }
+    // Shape reads only its input's dims: with static dims it folds like a constant.
+    Tensor dims_only;
+    if (n.op_type == "Shape" && n.domain.empty() && !all_const && all_typed && pn.inputs.size() == 1 &&
+        dims_known(p.values[pn.inputs[0]].type.dims)) {
+      dims_only = Tensor::view(p.values[pn.inputs[0]].type.dtype, p.values[pn.inputs[0]].type.dims, nullptr);
+      in_values[0] = &dims_only;
+      all_const = true;
+    }
     std::vector<ValueType> out_types(n.outputs.size(), ValueType{DType::kUndefined, {}, false});
     if (all_typed) OW_RETURN_IF_ERROR(infer_node(pn, in_types, in_values, &out_types).with_context("at session creation"));
     for (size_t i = 0; i < pn.outputs.size(); i++)

@@ -46,6 +46,12 @@ const XnnRule* find_xnn_rule(std::string_view op_type) {
   return nullptr;
 }
 
+std::vector<std::string_view> xnn_rule_op_types() {
+  std::vector<std::string_view> out;
+  for (const XnnRule& r : kRules) out.push_back(r.op_type);
+  return out;
+}
+
 Status xnn_can_claim(const ProgramNode& pn, const Program& p) {
   const Node& n = *pn.node;
   OW_XNN_REQUIRE(n.domain.empty(), "not the ai.onnx domain");

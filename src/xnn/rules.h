@@ -5,6 +5,7 @@
 // cannot drift apart.
 #pragma once
 #include <string_view>
+#include <vector>
 
 #include "passes/program.h"
 #include "xnn/builder.h"
@@ -19,6 +20,8 @@ struct XnnRule {
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type);
+// Every op type in the table (tests iterate over it so a new row needs a parity case).
+std::vector<std::string_view> xnn_rule_op_types();
 // Checks the conditions every rule shares (float32, static shapes), then the rule's own.
 Status xnn_can_claim(const ProgramNode& pn, const Program& p);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// 2D pools in NHWC: MaxPool (dilations, ceil_mode as extra end padding), AveragePool
+// 2D pools in NHWC: MaxPool (ceil_mode as extra end padding; dilations only unpadded), AveragePool
 // (count_include_pad=0, or no padding at all: XNNPACK averages over valid pixels only),
 // GlobalAveragePool (mean over H, W), GlobalMaxPool (a window the size of the input).
 // 1x1 windows stay on the reference kernel (XNNPACK rejects them).
@@ -28,6 +28,12 @@ Status lower_pool(const ProgramNode& pn, const Program& p, XnnBuilder* b, bool m
     int64_t need = (w.out[i] - 1) * w.strides[i] + ek - (x[2 + i] + w.pad_begin[i]);
     if (need > w.pad_end[i]) w.pad_end[i] = need;
   }
+  // XNNPACK's dilated max-pool indirection substitutes a "safe" row/column for padded taps
+  // that can itself lie outside the input when there is padding (seen with ceil_mode):
+  // dilated pools are claimed only without padding.
+  bool dilated = w.dilations[0] > 1 || w.dilations[1] > 1;
+  bool any_pad = w.pad_begin[0] || w.pad_begin[1] || w.pad_end[0] || w.pad_end[1];
+  OW_XNN_REQUIRE(!(dilated && any_pad), "dilated pool with padding");
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
