@@ -14,6 +14,8 @@ target_link_options(onnxwasm_module PRIVATE
   -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=33554432
   -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall
   -sDISABLE_EXCEPTION_CATCHING=1 -sTOTAL_STACK=1048576 -sFILESYSTEM=0
+  # The glue must not install process-wide handlers in the host application (Node).
+  -sNODEJS_CATCH_REJECTION=0 -sNODEJS_CATCH_EXIT=0
   --post-js ${CMAKE_SOURCE_DIR}/wasm/post.js)
 if(ONNXWASM_THREADS)
   # Workers are started with the module (the page's main thread cannot wait for a new one);

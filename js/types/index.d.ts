@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+// Public types of onnx-wasm: a drop-in subset of onnxruntime-web's API (hand-written; checked
+// by tsc against tests/js/types-check.ts and the examples).
+
+export type TensorType =
+  | 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16'
+  | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
+
+export interface TensorDataTypeMap {
+  float32: Float32Array; float16: Uint16Array; float64: Float64Array;
+  int8: Int8Array; uint8: Uint8Array; int16: Int16Array; uint16: Uint16Array;
+  int32: Int32Array; uint32: Uint32Array; int64: BigInt64Array; uint64: BigUint64Array;
+  bool: Uint8Array;
+}
+
+export type TensorData = TensorDataTypeMap[TensorType];
+
+export declare class Tensor<T extends TensorType = TensorType> {
+  constructor(type: T, data: TensorDataTypeMap[T] | readonly number[] | readonly bigint[], dims?: readonly number[]);
+  constructor(data: TensorDataTypeMap[T], dims?: readonly number[]);
+  readonly type: T;
+  readonly data: TensorDataTypeMap[T];
+  readonly dims: readonly number[];
+  readonly size: number;
+}
+
+export type ErrorCode =
+  | 'OK' | 'INVALID_ARGUMENT' | 'INVALID_MODEL' | 'UNSUPPORTED_OP' | 'INVALID_INPUT'
+  | 'OUT_OF_MEMORY' | 'INVALID_STATE' | 'ABORTED' | 'INTERNAL';
+
+export declare const ERROR_CODES: readonly ErrorCode[];
+
+/** Every failure is an OnnxWasmError: `code` is stable, `message` says what and where. */
+export declare class OnnxWasmError extends Error {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
+  readonly code: ErrorCode;
+}
+
+export interface ValueMetadata {
+  name: string;
+  isTensor: true;
+  type: TensorType | string;
+  /** Dims: a number, a symbolic name, or -1 when unknown; undefined when the model gives none. */
+  shape?: Array<number | string>;
+}
+
+export interface SessionOptions {
+  /** Threads for this session (default: env.numThreads). */
+  numThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Values for symbolic dims, e.g. { batch: 1 }. */
+  freeDimensionOverrides?: Record<string, number>;
+  /** Download progress for URL sources. */
+  onProgress?: (loadedBytes: number, totalBytes: number) => void;
+  /** Aborts a download; the promise rejects with code 'ABORTED'. */
+  signal?: AbortSignal;
+  /** 'xnnpack' (default) or 'reference' (portable kernels only; slow, for checking). */
+  executionMode?: 'xnnpack' | 'reference';
+  /** Fail instead of falling back when an XNNPACK region cannot be built (tests). */
+  xnnStrict?: boolean;
+}
+
+export type FeedsType = Record<string, Tensor>;
+export type ReturnType = Record<string, Tensor>;
+
+export declare class InferenceSession {
+  static create(source: string | URL | ArrayBuffer | Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+  /** Where nodes run: XNNPACK regions and reference kernels. */
+  readonly debugInfo: string;
+  run(feeds: FeedsType, fetches?: readonly string[] | Record<string, unknown>): Promise<ReturnType>;
+  release(): Promise<void>;
+}
+
+export interface Env {
+  /** Threads per session: default min(4, cores) where threads are possible, else 1. */
+  numThreads: number;
+  /** Folder or URL prefix holding the .wasm and glue files. */
+  wasmPaths?: string;
+  /** 'auto' picks the threaded build where SharedArrayBuffer works, else 'simd' (single thread). */
+  wasmBuild: 'auto' | 'threaded' | 'simd';
+  logLevel: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
+}
+
+export declare const env: Env;
+
+/** Diagnostics: the error codes compiled into the engine. */
+export declare function errorCodeNames(): Promise<ErrorCode[]>;

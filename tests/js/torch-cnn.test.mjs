@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// Torch-exported CNNs with random weights (scripts/gen_models.py) against onnxruntime-node,
+// the test oracle, within rtol 1e-3 / atol 1e-4, on both builds at 1 and 2 threads.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { test } from 'node:test';
+import { InferenceSession, Tensor, env } from 'onnx-wasm';
+import { maxViolation, model, seededInput } from './helpers/paths.mjs';
+
+const require = createRequire(import.meta.url);
+const ort = require('onnxruntime-node');
+
+const CASES = [['resnet_mini.onnx', [1, 3, 64, 64]], ['mobilenet_v2.onnx', [1, 3, 224, 224]]];
+
+for (const [file, dims] of CASES) {
+  test(`${file} matches onnxruntime-node`, async (t) => {
+    const x = seededInput(dims.reduce((a, b) => a * b), 42);
+    const oracle = await ort.InferenceSession.create(model(file));
+    const expected = (await oracle.run({ input: new ort.Tensor('float32', x, dims) })).output;
+    for (const build of ['threaded', 'simd']) {
+      for (const threads of [1, 2]) {
+        await t.test(`${build}, ${threads} thread(s)`, async () => {
+          env.wasmBuild = build;
+          env.numThreads = threads;
+          const s = await InferenceSession.create(model(file), { xnnStrict: true });
+          try {
+            const y = (await s.run({ input: new Tensor('float32', x, dims) })).output;
+            assert.deepEqual(y.dims, expected.dims);
+            const bad = maxViolation(y.data, expected.data, 1e-3, 1e-4);
+            assert.equal(bad.index, -1, `element ${bad.index}: ${bad.a} vs ${bad.e}`);
+          } finally {
+            await s.release();
+          }
+        });
+      }
+    }
+  });
+}
