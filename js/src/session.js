@@ -2,7 +2,7 @@
 // InferenceSession: create / run / release / metadata, a drop-in for onnxruntime-web's common
 // API. Runs on one session are queued (one at a time), never refused.
 import { BackendSession } from './backend.js';
-import { env } from './env.js';
+import { env, envReady } from './env.js';
 import { OnnxWasmError } from './errors.js';
 import { loadModelBytes } from './loader.js';
 import { Tensor } from './tensor.js';
@@ -36,6 +36,7 @@ function metadata(infos) {
 
 export class InferenceSession {
   static async create(source, options = {}) {
+    await envReady;
     const { threads, free } = checkOptions(options);
     const bytes = await loadModelBytes(source, options);
     const backend = await BackendSession.create(bytes, {
