@@ -15,3 +15,17 @@ Module['terminateWorkers'] = function () {
 Module['heapU8'] = function () {
   return new Uint8Array(wasmMemory.buffer);
 };
+// A session's pthreadpool starts threads-1 pthreads synchronously, and a main thread cannot
+// wait for a new Worker to start: so before each session is created the wrapper awaits this,
+// which makes sure `n` loaded, idle workers are ready. Workers of released sessions return
+// to the idle pool, so the pool never exceeds the threads in use at once.
+Module['ensureWorkers'] = function (n) {
+  if (typeof PThread === 'undefined') return Promise.resolve();
+  var loads = [];
+  for (var i = PThread.unusedWorkers.length; i < n; i++) {
+    PThread.allocateUnusedWorker();
+    var w = PThread.unusedWorkers[PThread.unusedWorkers.length - 1];
+    loads.push(new Promise(function (resolve) { PThread.loadWasmModuleToWorker(w, resolve); }));
+  }
+  return Promise.all(loads);
+};

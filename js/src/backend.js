@@ -19,14 +19,14 @@ function trap(state, e) {
   return new OnnxWasmError('INTERNAL', `the WebAssembly module failed: ${e && e.message}`, { cause: e });
 }
 
-// A module with at least `threads` threads' worth of workers; a new one when the current
-// one is too small and idle, or dead.
+// The running module of the chosen build, or a new one (started with threads-1 workers;
+// more are added per session by ensureWorkers).
 async function acquire(threads) {
   const build = chooseBuild();
   // pthreadpool's caller thread is one of its threads, so threads-1 workers suffice; but at
   // least 1: Emscripten 3.1.6 never resolves a threaded module started with no workers.
   const poolSize = Math.max(1, threads - 1);
-  if (current && !current.dead && current.build === build && current.poolSize >= poolSize) {
+  if (current && !current.dead && current.build === build) {
     current.sessions++;
     try {
       await current.promise;
@@ -35,11 +35,6 @@ async function acquire(threads) {
       throw e;
     }
     return current;
-  }
-  if (current && current.sessions > 0 && current.build === build && !current.dead) {
-    throw new OnnxWasmError('INVALID_ARGUMENT',
-      `numThreads ${threads} is more than the ${current.poolSize + 1} the running module was started with; ` +
-      'release all sessions first, or set env.numThreads before creating the first session');
   }
   const state = { build, poolSize, sessions: 1, dead: false, module: null };
   state.promise = instantiate(build, poolSize).then((m) => { state.module = m; return m; });
@@ -67,6 +62,10 @@ export class BackendSession {
     const mod = state.module;
     let handle = null, ptr = 0;
     try {
+      if (state.build === 'threaded' && numThreads > 1) {
+        await mod.ensureWorkers(numThreads - 1);
+        if (isNode) mod.unrefWorkers();
+      }
       ptr = mod._malloc(bytes.length || 1);
       if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes for the model`);
       mod.heapU8().set(bytes, ptr);

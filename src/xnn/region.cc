@@ -57,7 +57,9 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   }
   if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
   if (st.is_ok())
-    st = xnn_check(xnn_create_runtime_v2(sg, pool, 0, &r->runtime_), "xnn_create_runtime_v2", first);
+    // Workers yield after each region instead of spinning: a page, another engine or the
+    // next reference kernel needs those cores (2-core machines lose half their speed otherwise).
+    st = xnn_check(xnn_create_runtime_v2(sg, pool, XNN_FLAG_YIELD_WORKERS, &r->runtime_), "xnn_create_runtime_v2", first);
   xnn_delete_subgraph(sg);
   OW_RETURN_IF_ERROR(st);
   r->buffers_ = b.take_buffers();
