@@ -28,7 +28,7 @@ for (const threads of counts) {
     { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   for (const line of out.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
 }
-const f = (v) => v.toFixed(1);
+const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
   `median of ${runs} runs after 2 warm-up runs, alternating engines.\n\n` +
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | max rel diff |\n' +

@@ -94,3 +94,20 @@ test('options are checked', async () => {
     (e) => e.code === 'INVALID_ARGUMENT');
   assert.ok(env.numThreads >= 1);
 });
+
+// Regression (issue 2): a second live threaded session used to deadlock, its pthreadpool
+// waiting on a Worker that could not start while the main thread was blocked.
+test('issue_2_several_threaded_sessions_alive_at_once', async () => {
+  const prev = env.numThreads;
+  env.numThreads = 2;
+  try {
+    const sessions = [];
+    for (let k = 0; k < 4; k++) sessions.push(await InferenceSession.create(model('resnet_mini.onnx')));
+    const x = new Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
+    const outs = await Promise.all(sessions.map((s) => s.run({ input: x })));
+    for (const o of outs) assert.deepEqual(Array.from(o.output.data), Array.from(outs[0].output.data));
+    for (const s of sessions) await s.release();
+  } finally {
+    env.numThreads = prev;
+  }
+});
