@@ -11,6 +11,11 @@ if(EMSCRIPTEN)
   endif()
 endif()
 if(ONNXWASM_SANITIZE)
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer)
+  # Native only: ASan + UBSan (any report is fatal); with clang, objects are also ready to be
+  # linked into the libFuzzer target.
+  add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
   add_link_options(-fsanitize=address,undefined)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    add_compile_options(-fsanitize=fuzzer-no-link)
+  endif()
 endif()

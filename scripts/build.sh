@@ -26,17 +26,22 @@ deps() {  # deps <name> <threads ON|OFF> <emcmake or "">
   echo "$dir"
 }
 
-project() {  # project <builddir> <depsdir> <threads> <emcmake or "">
+project() {  # project <builddir> <depsdir> <threads> <emcmake or ""> [extra cmake args]
+  local dir=$1 depsdir=$2 threads=$3 wrap=$4
+  shift 4
   # Configured every time (a second or two): the deps folder changes with their key.
-  $4 cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
-    -DONNXWASM_DEPS_BUILD="$2" -DONNXWASM_THREADS="$3" >/dev/null
-  cmake --build "$1" -j "$jobs"
+  $wrap cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DONNXWASM_DEPS="$cache/src" \
+    -DONNXWASM_DEPS_BUILD="$depsdir" -DONNXWASM_THREADS="$threads" "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
 }
 
 d_native=$(deps native OFF "" | tail -1)
 d_threads=$(deps wasm-threads ON emcmake | tail -1)
 d_simd=$(deps wasm-simd OFF emcmake | tail -1)
 echo "build: native core and tests"; project build/native "$d_native" OFF "" | grep -v "^\[" || true
+echo "build: native with ASan+UBSan (clang-14): Catch2 and the fuzz target"
+project build/sanitize "$d_native" OFF "" -DONNXWASM_SANITIZE=ON -DCMAKE_C_COMPILER=clang-14 \
+  -DCMAKE_CXX_COMPILER=clang++-14 | grep -v "^\[" || true
 echo "build: wasm (SIMD + threads)"; project build/wasm-threads "$d_threads" ON emcmake | grep -v "^\[" || true
 echo "build: wasm (SIMD, single thread)"; project build/wasm-simd "$d_simd" OFF emcmake | grep -v "^\[" || true
 

@@ -7,6 +7,7 @@ seeds), written to the folder given as argv[1] (scripts/test.sh caches it outsid
   unsupported.onnx   three ops no build has, in two domains (UNSUPPORTED_OP lists all at once)
   resnet_mini.onnx   ResNet/MobileNet-style CNN exported by torch: conv-bn-relu, residual adds,
                      depthwise-separable blocks with ReLU6, max/avg pooling, global pool, linear
+  resnet_mini_dynamic.onnx  the same with a symbolic batch dim ("batch")
   mobilenet_v2.onnx  torchvision's mobilenet_v2, random weights
 """
 import os
@@ -90,13 +91,14 @@ def randomize_bn(model, seed):
             m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
 
 
-def export(model, shape, path, seed):
+def export(model, shape, path, seed, dynamic_batch=False):
     torch.manual_seed(seed)
     randomize_bn(model, seed)
     model.eval()
     x = torch.rand(*shape)
+    axes = {"input": {0: "batch"}, "output": {0: "batch"}} if dynamic_batch else None
     torch.onnx.export(model, x, path, opset_version=13, input_names=["input"], output_names=["output"],
-                      do_constant_folding=True)
+                      do_constant_folding=True, dynamic_axes=axes)
     onnx.checker.check_model(onnx.load(path))
 
 
@@ -107,6 +109,8 @@ def main():
     unsupported(os.path.join(out, "unsupported.onnx"))
     torch.manual_seed(7)
     export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini.onnx"), 7)
+    torch.manual_seed(7)
+    export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini_dynamic.onnx"), 7, dynamic_batch=True)
     torch.manual_seed(11)
     export(torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224), os.path.join(out, "mobilenet_v2.onnx"), 11)
     print("gen_models: wrote", ", ".join(sorted(os.listdir(out))), "to", out)

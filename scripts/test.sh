@@ -16,12 +16,23 @@ if [ ! -f "$models/.done" ]; then
   rm -rf "$models" && mv "$models.tmp" "$models" && touch "$models/.done"
 fi
 export ONNXWASM_TEST_MODELS="$models"
+hostile="$cache/hostile/$(cat tests/robustness/gen_hostile.py scripts/gen_models.py | sha256sum | cut -c1-16)"
+if [ ! -f "$hostile/.done" ]; then
+  rm -rf "$hostile.tmp"
+  /usr/bin/python3 tests/robustness/gen_hostile.py "$hostile.tmp" "$models/resnet_mini.onnx"
+  rm -rf "$hostile" && mv "$hostile.tmp" "$hostile" && touch "$hostile/.done"
+fi
+export ONNXWASM_HOSTILE="$hostile"
 export ONNXWASM_ONNX_DATA="$cache/src/onnx/onnx/backend/test/data"
 
 echo "== include fences and file sizes"
 bash scripts/check_includes.sh
 echo "== Catch2, native (reference kernels)"
 build/native/tests/cpp/ow_tests --colour-mode none
+echo "== Catch2, native with ASan+UBSan"
+build/sanitize/tests/cpp/ow_tests --colour-mode none
+echo "== fuzzing model loading: replay the corpus, then fuzz for ${ONNXWASM_FUZZ_SECONDS:-60} s"
+bash tests/fuzz/run.sh "${ONNXWASM_FUZZ_SECONDS:-60}"
 echo "== Catch2, wasm threaded (XNNPACK parity)"
 node build/wasm-threads/tests/cpp/ow_tests.js --colour-mode none
 echo "== tsc over the public types"

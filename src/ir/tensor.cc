@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "ir/tensor.h"
 
+#include <atomic>
 #include <cstring>
 #include <new>
 
 namespace onnxwasm {
+
+namespace {
+std::atomic<size_t> g_byte_limit{size_t(1) << 31};
+}  // namespace
+
+void set_tensor_byte_limit(size_t bytes) { g_byte_limit = bytes; }
+size_t tensor_byte_limit() { return g_byte_limit; }
 
 Tensor::~Tensor() { release(); }
 
@@ -55,6 +63,8 @@ Result<Tensor> Tensor::make(DType dtype, Dims dims) {
   t.dims_ = std::move(dims);
   t.size_ = n;
   size_t bytes = static_cast<size_t>(n) * esize;
+  OW_CHECK(bytes <= g_byte_limit, OUT_OF_MEMORY, "a %s tensor %s would take %zu bytes, over the limit of %zu per tensor",
+           dtype_name(dtype), dims_to_string(dims).c_str(), bytes, static_cast<size_t>(g_byte_limit));
   // 16 spare bytes: XNNPACK may read (never use) up to 16 bytes past the end of its inputs.
   t.data_ = malloc(bytes + 16);
   OW_CHECK(t.data_ != nullptr, OUT_OF_MEMORY, "could not allocate %zu bytes for a %s tensor %s",

@@ -57,6 +57,12 @@ class Tensor {
 
 using TensorPtr = std::shared_ptr<Tensor>;
 
+// Largest tensor Tensor::make allocates (default 2 GiB: in 32-bit wasm, with a 4 GB heap, a
+// larger one cannot be useful); beyond it make() fails with OUT_OF_MEMORY without trying.
+// The fuzz target lowers it to keep hostile inputs cheap.
+void set_tensor_byte_limit(size_t bytes);
+size_t tensor_byte_limit();
+
 // Copies `count` elements between tensors of the same dtype (strings by value).
 void copy_elements(const Tensor& src, int64_t src_offset, Tensor& dst, int64_t dst_offset, int64_t count);
 

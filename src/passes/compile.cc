@@ -18,7 +18,15 @@ bool foldable(const std::string& op_type) {
   return op_type.rfind("Random", 0) != 0 && op_type != "Bernoulli" && op_type != "Multinomial";
 }
 
+// The newest ai.onnx opset this build knows (onnx 1.17 defines 22): ops of a newer opset may
+// mean something else, so such models are refused rather than run with old semantics.
+constexpr int64_t kMaxOnnxOpset = 22;
+
 Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
+  int64_t onnx_opset = model.opset("");
+  OW_CHECK(onnx_opset <= kMaxOnnxOpset, UNSUPPORTED_OP,
+           "the model imports ai.onnx opset %lld; this build supports opsets 1 to %lld",
+           static_cast<long long>(onnx_opset), static_cast<long long>(kMaxOnnxOpset));
   std::set<std::string> missing;
   for (const Node& n : model.graph.nodes) {
     const OpDef* op = find_op(n.domain, n.op_type);
@@ -39,6 +47,12 @@ Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
 ValueType type_of(const ValueInfo& vi, const CompileOptions& options, ValueInfo* resolved) {
   *resolved = vi;
   ValueType t{vi.dtype, vi.dims, vi.has_shape};
+  auto given = options.input_dims.find(vi.name);
+  if (given != options.input_dims.end()) {
+    t.dims = given->second;
+    t.has_rank = true;
+    return t;  // metadata (resolved) keeps the model's symbolic dims
+  }
   for (size_t i = 0; i < vi.dims.size(); i++) {
     if (vi.dims[i] >= 0) continue;
     auto it = options.free_dims.find(vi.dim_names[i]);
@@ -129,7 +143,14 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
       all_const = true;
     }
     std::vector<ValueType> out_types(n.outputs.size(), ValueType{DType::kUndefined, {}, false});
-    if (all_typed) OW_RETURN_IF_ERROR(infer_node(pn, in_types, in_values, &out_types).with_context("at session creation"));
+    if (all_typed) {
+      Status st = infer_node(pn, in_types, in_values, &out_types);
+      // Before any input is given, a shape conflict is the model's own (INVALID_MODEL); in a
+      // plan specialized to given input dims it is the input's (INVALID_INPUT).
+      if (!st.is_ok() && st.code() == Code::INVALID_INPUT && options.input_dims.empty())
+        st = Status(Code::INVALID_MODEL, st.message());
+      OW_RETURN_IF_ERROR(st.with_context(options.input_dims.empty() ? "at session creation" : "for the given input shapes"));
+    }
     for (size_t i = 0; i < pn.outputs.size(); i++)
       if (pn.outputs[i] >= 0) p.values[pn.outputs[i]].type = out_types[i];
 

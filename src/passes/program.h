@@ -31,6 +31,7 @@ struct ProgramNode {
 
 struct CompileOptions {
   std::map<std::string, int64_t> free_dims;  // symbolic dim name -> value
+  std::map<std::string, Dims> input_dims;    // graph input -> concrete dims (plan specialization)
 };
 
 struct Program {

@@ -16,6 +16,7 @@ struct XnnPlan {};
 namespace onnxwasm {
 
 Session::~Session() = default;
+Session::Plan::~Plan() = default;
 
 Result<std::unique_ptr<Session>> Session::create(const uint8_t* data, size_t size, const SessionOptions& options) {
   OW_ASSIGN_OR_RETURN(Model model, load_model(data, size));
@@ -27,60 +28,86 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
            "numThreads must be between 1 and 64, got %d", options.num_threads);
   std::unique_ptr<Session> s(new Session());
   s->model_ = std::make_unique<Model>(std::move(model));
-  OW_RETURN_IF_ERROR(s->build(options));
+  s->options_ = options;
+  s->pool_ = std::make_unique<ThreadPool>(options.num_threads);
+  CompileOptions co;
+  co.free_dims = options.free_dims;
+  OW_ASSIGN_OR_RETURN(s->generic_, s->build_plan(co));
+  const Program& g = s->generic_->program;
+  for (int id : g.inputs) s->specialize_ |= !dims_known(g.values[id].type.dims);
+  s->last_ = s->generic_.get();
   return s;
 }
 
-Status Session::build(const SessionOptions& options) {
-  CompileOptions co;
-  co.free_dims = options.free_dims;
-  OW_ASSIGN_OR_RETURN(program_, compile_program(*model_, co));
-  pool_ = std::make_unique<ThreadPool>(options.num_threads);
-  xnn_ = std::make_unique<XnnPlan>();
+Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions& co) const {
+  auto plan = std::make_unique<Plan>();
+  OW_ASSIGN_OR_RETURN(plan->program, compile_program(*model_, co));
+  const Program& program = plan->program;
+  plan->xnn = std::make_unique<XnnPlan>();
 #ifdef ONNXWASM_HAVE_XNNPACK
-  if (options.use_xnnpack) {
-    OW_ASSIGN_OR_RETURN(XnnPlan plan, plan_xnn(program_, pool_->handle(), options.xnn_strict));
-    *xnn_ = std::move(plan);
+  if (options_.use_xnnpack) {
+    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict));
+    *plan->xnn = std::move(xnn);
   }
 #endif
   // Steps in program order; a region runs where its first node was.
-  std::vector<int> last_step(program_.values.size(), -1);
-  for (size_t i = 0; i < program_.nodes.size(); i++) {
+  std::vector<Step>& steps = plan->steps;
+  std::vector<int> last_step(program.values.size(), -1);
+  for (size_t i = 0; i < program.nodes.size(); i++) {
     Step step;
 #ifdef ONNXWASM_HAVE_XNNPACK
-    int r = xnn_->region_of_node.empty() ? -1 : xnn_->region_of_node[i];
+    int r = plan->xnn->region_of_node.empty() ? -1 : plan->xnn->region_of_node[i];
     if (r >= 0) {
-      if (xnn_->regions[r]->nodes().front() != static_cast<int>(i)) continue;
+      if (plan->xnn->regions[r]->nodes().front() != static_cast<int>(i)) continue;
       step.region = r;
-      for (int id : xnn_->regions[r]->inputs()) last_step[id] = static_cast<int>(steps_.size());
-      steps_.push_back(std::move(step));
+      for (int id : plan->xnn->regions[r]->inputs()) last_step[id] = static_cast<int>(steps.size());
+      steps.push_back(std::move(step));
       continue;
     }
 #endif
     step.node = static_cast<int>(i);
-    for (int id : program_.nodes[i].inputs) if (id >= 0) last_step[id] = static_cast<int>(steps_.size());
-    steps_.push_back(std::move(step));
+    for (int id : program.nodes[i].inputs) if (id >= 0) last_step[id] = static_cast<int>(steps.size());
+    steps.push_back(std::move(step));
   }
-  std::set<int> keep(program_.outputs.begin(), program_.outputs.end());
+  std::set<int> keep(program.outputs.begin(), program.outputs.end());
   for (size_t id = 0; id < last_step.size(); id++)
-    if (last_step[id] >= 0 && !keep.count(static_cast<int>(id)) && !program_.values[id].constant)
-      steps_[last_step[id]].release.push_back(static_cast<int>(id));
-  return Status::ok();
+    if (last_step[id] >= 0 && !keep.count(static_cast<int>(id)) && !program.values[id].constant)
+      steps[last_step[id]].release.push_back(static_cast<int>(id));
+  return plan;
+}
+
+// With symbolic input dims, each new set of concrete input dims gets its own plan (a few
+// are kept), built on first use: the price of packing weights again buys XNNPACK's speed.
+Result<Session::Plan*> Session::plan_for(const std::vector<const Tensor*>& inputs) {
+  if (!specialize_) return generic_.get();
+  CompileOptions co;
+  co.free_dims = options_.free_dims;
+  std::string key;
+  for (size_t i = 0; i < inputs.size(); i++) {
+    co.input_dims[generic_->program.input_infos[i].name] = inputs[i]->dims();
+    key += dims_to_string(inputs[i]->dims()) + ";";
+  }
+  auto it = specialized_.find(key);
+  if (it != specialized_.end()) return it->second.get();
+  OW_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, build_plan(co));
+  if (specialized_.size() >= kMaxSpecializedPlans) specialized_.clear();
+  return (specialized_[key] = std::move(plan)).get();
 }
 
 Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const {
-  by_input->assign(program_.inputs.size(), nullptr);
+  const Program& program = generic_->program;
+  by_input->assign(program.inputs.size(), nullptr);
   for (const Feed& f : feeds) {
     size_t i = 0;
-    while (i < program_.input_infos.size() && program_.input_infos[i].name != f.name) i++;
-    if (i == program_.input_infos.size()) {
+    while (i < program.input_infos.size() && program.input_infos[i].name != f.name) i++;
+    if (i == program.input_infos.size()) {
       std::string names;
-      for (const ValueInfo& v : program_.input_infos) names += (names.empty() ? "'" : ", '") + v.name + "'";
+      for (const ValueInfo& v : program.input_infos) names += (names.empty() ? "'" : ", '") + v.name + "'";
       return make_status(Code::INVALID_INPUT, "unknown input '%s'; the model's inputs are %s", f.name.c_str(),
                          names.c_str());
     }
     OW_CHECK(!(*by_input)[i], INVALID_INPUT, "input '%s' is given twice", f.name.c_str());
-    const ValueInfo& info = program_.input_infos[i];
+    const ValueInfo& info = program.input_infos[i];
     OW_CHECK(info.dtype == f.tensor.dtype(), INVALID_INPUT, "input '%s': expected dtype %s, got %s", f.name.c_str(),
              dtype_name(info.dtype), dtype_name(f.tensor.dtype()));
     if (info.has_shape) {
@@ -92,29 +119,36 @@ Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Te
     (*by_input)[i] = &f.tensor;
   }
   for (size_t i = 0; i < by_input->size(); i++)
-    OW_CHECK((*by_input)[i], INVALID_INPUT, "missing input '%s' (%s %s)", program_.input_infos[i].name.c_str(),
-             dtype_name(program_.input_infos[i].dtype), dims_to_string(program_.input_infos[i].dims).c_str());
+    OW_CHECK((*by_input)[i], INVALID_INPUT, "missing input '%s' (%s %s)", program.input_infos[i].name.c_str(),
+             dtype_name(program.input_infos[i].dtype), dims_to_string(program.input_infos[i].dims).c_str());
   return Status::ok();
 }
 
 Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs) {
   std::vector<const Tensor*> inputs;
   OW_RETURN_IF_ERROR(check_feeds(feeds, &inputs));
-  size_t nv = program_.values.size();
+  OW_ASSIGN_OR_RETURN(Plan* plan, plan_for(inputs));
+  last_ = plan;
+  return execute(*plan, inputs, outputs);
+}
+
+Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs) {
+  const Program& program = plan.program;
+  size_t nv = program.values.size();
   std::vector<const Tensor*> cur(nv, nullptr);
   std::vector<Tensor> owned(nv);
-  for (size_t id = 0; id < nv; id++) cur[id] = program_.values[id].constant.get();
-  for (size_t i = 0; i < inputs.size(); i++) cur[program_.inputs[i]] = inputs[i];
+  for (size_t id = 0; id < nv; id++) cur[id] = program.values[id].constant.get();
+  for (size_t i = 0; i < inputs.size(); i++) cur[program.inputs[i]] = inputs[i];
 
-  for (const Step& step : steps_) {
+  for (const Step& step : plan.steps) {
 #ifdef ONNXWASM_HAVE_XNNPACK
     if (step.region >= 0) {
-      const XnnRegion& r = *xnn_->regions[step.region];
+      const XnnRegion& r = *plan.xnn->regions[step.region];
       std::vector<const Tensor*> in;
       std::vector<Tensor*> out;
       for (int id : r.inputs()) in.push_back(cur[id]);
       for (int id : r.outputs()) {
-        const ValueType& t = program_.values[id].type;
+        const ValueType& t = program.values[id].type;
         OW_ASSIGN_OR_RETURN(owned[id], Tensor::make(t.dtype, t.dims));
         cur[id] = &owned[id];
         out.push_back(&owned[id]);
@@ -123,7 +157,7 @@ Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs
     }
 #endif
     if (step.node >= 0) {
-      const ProgramNode& pn = program_.nodes[step.node];
+      const ProgramNode& pn = program.nodes[step.node];
       std::vector<const Tensor*> in_values;
       std::vector<ValueType> in_types;
       in_types.reserve(pn.inputs.size());
@@ -153,14 +187,14 @@ Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs
   }
 
   outputs->clear();
-  outputs->reserve(program_.outputs.size());
-  for (int id : program_.outputs) {
+  outputs->reserve(program.outputs.size());
+  for (int id : program.outputs) {
     if (owned[id].owns_data() && cur[id] == &owned[id]) {
       outputs->push_back(std::move(owned[id]));
       cur[id] = &outputs->back();  // a second listing of the same output copies this one
     } else {
       // A graph output that is a constant, an input, or listed twice: copy it.
-      OW_CHECK(cur[id], INTERNAL, "graph output '%s' was not computed", program_.values[id].name.c_str());
+      OW_CHECK(cur[id], INTERNAL, "graph output '%s' was not computed", program.values[id].name.c_str());
       OW_ASSIGN_OR_RETURN(Tensor t, cur[id]->clone());
       outputs->push_back(std::move(t));
     }
@@ -171,7 +205,7 @@ Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs
 size_t Session::xnn_node_count() const {
 #ifdef ONNXWASM_HAVE_XNNPACK
   size_t n = 0;
-  for (const auto& r : xnn_->regions) n += r->nodes().size();
+  for (const auto& r : last_->xnn->regions) n += r->nodes().size();
   return n;
 #else
   return 0;
@@ -180,17 +214,17 @@ size_t Session::xnn_node_count() const {
 
 size_t Session::xnn_region_count() const {
 #ifdef ONNXWASM_HAVE_XNNPACK
-  return xnn_->regions.size();
+  return last_->xnn->regions.size();
 #else
   return 0;
 #endif
 }
 
 std::string Session::debug_info() const {
-  std::string s = "nodes: " + std::to_string(program_.nodes.size()) + ", on XNNPACK: " +
+  std::string s = "nodes: " + std::to_string(last_->program.nodes.size()) + ", on XNNPACK: " +
                   std::to_string(xnn_node_count()) + " in " + std::to_string(xnn_region_count()) + " regions";
 #ifdef ONNXWASM_HAVE_XNNPACK
-  if (!xnn_->fallbacks.empty()) s += "\nXNNPACK fallbacks:\n" + xnn_->fallbacks;
+  if (!last_->xnn->fallbacks.empty()) s += "\nXNNPACK fallbacks:\n" + last_->xnn->fallbacks;
 #endif
   return s;
 }

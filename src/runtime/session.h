@@ -35,31 +35,46 @@ class Session {
   static Result<std::unique_ptr<Session>> create(Model model, const SessionOptions& options);
   ~Session();
 
-  const std::vector<ValueInfo>& inputs() const { return program_.input_infos; }
-  const std::vector<ValueInfo>& outputs() const { return program_.output_infos; }
+  const std::vector<ValueInfo>& inputs() const { return generic_->program.input_infos; }
+  const std::vector<ValueInfo>& outputs() const { return generic_->program.output_infos; }
   Status run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs);
 
-  // For tests and session.debugInfo: nodes on XNNPACK, regions, nodes on reference kernels.
+  // For tests and session.debugInfo, about the plan used last (or the static one).
   size_t xnn_node_count() const;
   size_t xnn_region_count() const;
-  size_t plan_node_count() const { return program_.nodes.size(); }
+  size_t plan_node_count() const { return last_->program.nodes.size(); }
   std::string debug_info() const;
 
  private:
-  Session() = default;
-  Status build(const SessionOptions& options);
-  Status check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const;
-
   struct Step {
-    int node = -1;    // index into program_.nodes, or
-    int region = -1;  // index into xnn_->regions
+    int node = -1;    // index into program.nodes, or
+    int region = -1;  // index into xnn->regions
     std::vector<int> release;  // values whose last use is this step
   };
-  std::unique_ptr<Model> model_;  // stable address: the program points into it
-  Program program_;
+  // One compiled form of the model: for its static shapes, or specialized to one set of
+  // concrete input dims when the model has symbolic dims (so XNNPACK, which needs static
+  // shapes, still takes it).
+  struct Plan {
+    Program program;
+    std::unique_ptr<XnnPlan> xnn;
+    std::vector<Step> steps;
+    ~Plan();
+  };
+  static constexpr size_t kMaxSpecializedPlans = 4;
+
+  Session() = default;
+  Result<std::unique_ptr<Plan>> build_plan(const CompileOptions& co) const;
+  Status check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const;
+  Result<Plan*> plan_for(const std::vector<const Tensor*>& inputs);
+  Status execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs);
+
+  std::unique_ptr<Model> model_;  // stable address: programs point into it
+  SessionOptions options_;
   std::unique_ptr<ThreadPool> pool_;
-  std::unique_ptr<XnnPlan> xnn_;
-  std::vector<Step> steps_;
+  std::unique_ptr<Plan> generic_;  // static shapes; symbolic dims unknown
+  bool specialize_ = false;        // generic_ has unknown input dims
+  std::map<std::string, std::unique_ptr<Plan>> specialized_;  // by input-dims signature
+  const Plan* last_ = nullptr;
 };
 
 }  // namespace onnxwasm

@@ -36,3 +36,26 @@ for (const [file, dims] of CASES) {
     }
   });
 }
+
+test('a symbolic batch dim: each batch size runs (on XNNPACK) and matches onnxruntime-node', async () => {
+  const file = model('resnet_mini_dynamic.onnx');
+  const oracle = await ort.InferenceSession.create(file);
+  env.wasmBuild = 'threaded';
+  env.numThreads = 2;
+  const s = await InferenceSession.create(file, { xnnStrict: true });
+  try {
+    assert.deepEqual(s.inputMetadata[0].shape, ['batch', 3, 64, 64]);
+    for (const batch of [1, 3, 2, 3]) {
+      const dims = [batch, 3, 64, 64];
+      const x = seededInput(dims.reduce((a, b) => a * b), batch);
+      const expected = (await oracle.run({ input: new ort.Tensor('float32', x, dims) })).output;
+      const y = (await s.run({ input: new Tensor('float32', x, dims) })).output;
+      assert.deepEqual(y.dims, expected.dims);
+      const bad = maxViolation(y.data, expected.data, 1e-3, 1e-4);
+      assert.equal(bad.index, -1, `batch ${batch}, element ${bad.index}: ${bad.a} vs ${bad.e}`);
+      assert.match(s.debugInfo, /on XNNPACK: [1-9]/);
+    }
+  } finally {
+    await s.release();
+  }
+});

@@ -53,3 +53,28 @@ TEST_CASE("a graph output listed twice and a constant output are both returned",
   expect_close(out[0], out[1], 0, 0);
   CHECK(out[2].size() == 3);
 }
+
+TEST_CASE("symbolic input dims get a plan per concrete shape, XNNPACK included", "[runtime]") {
+  auto build = [] {
+    GraphBuilder g;
+    g.input("x", DType::kFloat32, {-1, 3, 7, 7}, {"batch", "", "", ""});
+    g.constant("w", random_tensor({5, 3, 3, 3}, 1));
+    g.output(g.node("Relu", {g.node("Conv", {"x", "w"}, {attr_ints("pads", {1, 1, 1, 1})})}));
+    return std::move(g.model());
+  };
+  auto ref = make_session(build(), false);
+  auto fast = make_session(build(), true);
+  for (int64_t batch : {1, 3, 1, 2}) {
+    Tensor x = random_tensor({batch, 3, 7, 7}, static_cast<uint32_t>(batch));
+    auto a = run_session(*ref, {feed("x", x)});
+    auto b = run_session(*fast, {feed("x", x)});
+    REQUIRE(b[0].dims() == Dims{batch, 5, 7, 7});
+    expect_close(b[0], a[0], 1e-4f, 1e-5f);
+#ifdef ONNXWASM_HAVE_XNNPACK
+    CHECK(fast->xnn_node_count() == 2);
+#endif
+  }
+  // The metadata keeps the symbolic dim.
+  CHECK(fast->inputs()[0].dim_names[0] == "batch");
+  CHECK(fast->inputs()[0].dims[0] == -1);
+}
