@@ -9,6 +9,7 @@ seeds), written to the folder given as argv[1] (scripts/test.sh caches it outsid
                      depthwise-separable blocks with ReLU6, max/avg pooling, global pool, linear
   resnet_mini_dynamic.onnx  the same with a symbolic batch dim ("batch")
   mobilenet_v2.onnx  torchvision's mobilenet_v2, random weights
+  alloc.onnx         ConstantOfShape of a shape given at run time, + 1 (run-time allocation limits)
 """
 import os
 import sys
@@ -43,6 +44,16 @@ def unsupported(path):
     g = helper.make_graph(nodes, "unsupported", [x], [y])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 2)])
     onnx.save(m, path)
+
+
+def alloc(path):
+    shape = helper.make_tensor_value_info("shape", TensorProto.INT64, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
+    one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["zeros"], name="fill"),
+             helper.make_node("Add", ["zeros", "one"], ["y"], name="plus_one")]
+    g = helper.make_graph(nodes, "alloc", [shape], [y], initializer=[one])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
 class Block(nn.Module):
@@ -107,6 +118,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     tiny_add(os.path.join(out, "tiny_add.onnx"))
     unsupported(os.path.join(out, "unsupported.onnx"))
+    alloc(os.path.join(out, "alloc.onnx"))
     torch.manual_seed(7)
     export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini.onnx"), 7)
     torch.manual_seed(7)

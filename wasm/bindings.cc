@@ -4,6 +4,9 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <malloc.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <memory>
 #include <string>
@@ -115,6 +118,16 @@ class WasmSession {
   std::vector<Tensor> outputs_;
 };
 
+// Heap statistics for leak and peak-memory tests: bytes in use by malloc, and the heap's
+// size (the wasm memory, which only grows: its size is the high-water mark).
+val heap_stats() {
+  struct mallinfo mi = mallinfo();
+  val out = val::object();
+  out.set("usedBytes", static_cast<double>(mi.uordblks));
+  out.set("heapBytes", static_cast<double>(reinterpret_cast<uintptr_t>(sbrk(0))));
+  return out;
+}
+
 val error_code_names() {
   val out = val::array();
 #define OW_X(name) out.call<void>("push", std::string(#name));
@@ -146,4 +159,5 @@ EMSCRIPTEN_BINDINGS(onnxwasm) {
       .function("clearOutputs", &WasmSession::clearOutputs)
       .function("release", &WasmSession::release);
   emscripten::function("errorCodeNames", &error_code_names);
+  emscripten::function("heapStats", &heap_stats);
 }

@@ -7,6 +7,9 @@ import { OnnxWasmError } from './errors.js';
 import { chooseBuild, instantiate, isNode } from './loader.js';
 
 let current = null;  // { build, poolSize, promise, module, sessions, dead }
+// Session creations run one at a time: each makes sure idle workers exist for its threads,
+// then starts them synchronously; two interleaved creations would count the same workers.
+let creating = Promise.resolve();
 
 function check(status) {
   if (status.code !== 'OK') throw new OnnxWasmError(status.code, status.message);
@@ -57,7 +60,13 @@ function releaseModule(state) {
 }
 
 export class BackendSession {
-  static async create(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {} }) {
+  static create(bytes, options) {
+    const job = creating.then(() => BackendSession.createNow(bytes, options));
+    creating = job.catch(() => {});
+    return job;
+  }
+
+  static async createNow(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {} }) {
     const state = await acquire(numThreads);
     const mod = state.module;
     let handle = null, ptr = 0;
@@ -144,6 +153,16 @@ export async function errorCodeNames() {
   const state = await acquire(1);
   try {
     return state.module.errorCodeNames();
+  } finally {
+    releaseModule(state);
+  }
+}
+
+// Diagnostics: malloc'd bytes and heap size of the running module (starting one if none).
+export async function memoryInfo() {
+  const state = await acquire(1);
+  try {
+    return state.module.heapStats();
   } finally {
     releaseModule(state);
   }

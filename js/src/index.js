@@ -5,4 +5,4 @@ export { Tensor } from './tensor.js';
 export { env } from './env.js';
 export { OnnxWasmError, ERROR_CODES } from './errors.js';
 // Diagnostics: the error codes compiled into the engine (equal to ERROR_CODES).
-export { errorCodeNames } from './backend.js';
+export { errorCodeNames, memoryInfo } from './backend.js';

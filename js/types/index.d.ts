@@ -89,3 +89,7 @@ export declare const env: Env;
 
 /** Diagnostics: the error codes compiled into the engine. */
 export declare function errorCodeNames(): Promise<ErrorCode[]>;
+
+/** Diagnostics: bytes in use by the engine's allocator and the size of its heap (the wasm
+ *  memory, which only grows, so this is its high-water mark) in the running module. */
+export declare function memoryInfo(): Promise<{ usedBytes: number; heapBytes: number }>;

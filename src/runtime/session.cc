@@ -35,6 +35,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   OW_ASSIGN_OR_RETURN(s->generic_, s->build_plan(co));
   const Program& g = s->generic_->program;
   for (int id : g.inputs) s->specialize_ |= !dims_known(g.values[id].type.dims);
+  if (!s->specialize_) s->drop_copied_constants();
   s->last_ = s->generic_.get();
   return s;
 }
@@ -74,6 +75,32 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
     if (last_step[id] >= 0 && !keep.count(static_cast<int>(id)) && !program.values[id].constant)
       steps[last_step[id]].release.push_back(static_cast<int>(id));
   return plan;
+}
+
+// A static session never compiles again, so constants that only XNNPACK regions read, and
+// that they copied (conv weights reordered to OHWI, then packed), are freed: without this a
+// session holds three copies of its conv weights.
+void Session::drop_copied_constants() {
+  Program& p = generic_->program;
+  std::vector<bool> keep(p.values.size(), false);
+  for (int id : p.outputs) keep[id] = true;
+  for (size_t i = 0; i < p.nodes.size(); i++) {
+    bool on_xnn = false;
+#ifdef ONNXWASM_HAVE_XNNPACK
+    on_xnn = !generic_->xnn->region_of_node.empty() && generic_->xnn->region_of_node[i] >= 0;
+#endif
+    if (!on_xnn)
+      for (int id : p.nodes[i].inputs) if (id >= 0) keep[id] = true;
+  }
+#ifdef ONNXWASM_HAVE_XNNPACK
+  for (const auto& r : generic_->xnn->regions)
+    for (int id : r->referenced_constants()) keep[id] = true;
+#endif
+  for (size_t id = 0; id < p.values.size(); id++) {
+    if (keep[id] || !p.values[id].constant) continue;
+    p.values[id].constant.reset();
+    model_->graph.initializers.erase(p.values[id].name);
+  }
 }
 
 // With symbolic input dims, each new set of concrete input dims gets its own plan (a few

@@ -66,6 +66,7 @@ class Session {
   Result<std::unique_ptr<Plan>> build_plan(const CompileOptions& co) const;
   Status check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const;
   Result<Plan*> plan_for(const std::vector<const Tensor*>& inputs);
+  void drop_copied_constants();
   Status execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs);
 
   std::unique_ptr<Model> model_;  // stable address: programs point into it

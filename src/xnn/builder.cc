@@ -79,6 +79,7 @@ Result<uint32_t> XnnBuilder::input(int id, Layout layout, const Node& node) {
       OW_ASSIGN_OR_RETURN(xid, static_tensor(std::move(data), d, node));
     } else {
       OW_ASSIGN_OR_RETURN(xid, define(dims, c->raw(), XNN_INVALID_VALUE_ID, 0, node));
+      referenced_.push_back(id);
     }
     values_[id].layout = Layout::kNative;
     values_[id].ids[layout] = xid;

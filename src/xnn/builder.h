@@ -45,6 +45,8 @@ class XnnBuilder {
   // Adds the transposes that bring NHWC region outputs back to ONNX layout.
   Status finish(const Node& last);
   std::vector<std::unique_ptr<std::vector<float>>> take_buffers() { return std::move(buffers_); }
+  // Constants whose own memory the subgraph points at (they must outlive the runtime).
+  const std::vector<int>& referenced_constants() const { return referenced_; }
 
  private:
   Result<uint32_t> define(const Dims& dims, const void* data, uint32_t external_id, uint32_t flags,
@@ -55,6 +57,7 @@ class XnnBuilder {
   struct Defined { Layout layout; std::map<Layout, uint32_t> ids; };
   std::map<int, Defined> values_;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;
+  std::vector<int> referenced_;
 };
 
 }  // namespace onnxwasm

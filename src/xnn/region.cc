@@ -63,6 +63,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   xnn_delete_subgraph(sg);
   OW_RETURN_IF_ERROR(st);
   r->buffers_ = b.take_buffers();
+  r->referenced_ = b.referenced_constants();
   // Shapes are static: reshape (and plan XNNPACK's memory) once, here.
   OW_RETURN_IF_ERROR(xnn_check(xnn_reshape_runtime(r->runtime_), "xnn_reshape_runtime", first));
   return r;

@@ -20,12 +20,14 @@ class XnnRegion {
   const std::vector<int>& inputs() const { return inputs_; }
   const std::vector<int>& outputs() const { return outputs_; }
   const std::vector<int>& nodes() const { return nodes_; }  // indices into Program::nodes
+  // Constants the runtime reads in place (the rest it copied: reordered or packed).
+  const std::vector<int>& referenced_constants() const { return referenced_; }
   // `out` tensors are allocated by the caller with the outputs' static shapes.
   Status run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const;
 
  private:
   friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*);
-  std::vector<int> nodes_, inputs_, outputs_;
+  std::vector<int> nodes_, inputs_, outputs_, referenced_;
   xnn_runtime* runtime_ = nullptr;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;

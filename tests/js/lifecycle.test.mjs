@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+// Lifecycle and memory (issue 6): create -> run -> release cycles with a flat heap, many live
+// sessions, release during a run, calls after release, run-time allocation limits, IEEE
+// specials, and the heap growth while loading a model.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { test } from 'node:test';
+import { InferenceSession, Tensor, env, memoryInfo } from 'onnx-wasm';
+import { model, seededInput } from './helpers/paths.mjs';
+
+env.wasmBuild = 'threaded';
+env.numThreads = 2;
+const img = new Tensor('float32', seededInput(3 * 64 * 64, 3), [1, 3, 64, 64]);
+
+test('1,000 create/run/release cycles leave malloc usage and the heap flat', async (t) => {
+  const anchor = await InferenceSession.create(model('tiny_add.onnx'));  // keeps the module alive
+  const cycle = async (file, feeds) => {
+    const s = await InferenceSession.create(file);
+    await s.run(feeds);
+    await s.release();
+  };
+  const ab = new Tensor('float32', new Float32Array(6).fill(1), [2, 3]);
+  for (let i = 0; i < 10; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
+  for (let i = 0; i < 10; i++) await cycle(model('resnet_mini.onnx'), { input: img });
+  const before = await memoryInfo();
+  for (let i = 0; i < 1000; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
+  for (let i = 0; i < 100; i++) await cycle(model('resnet_mini.onnx'), { input: img });
+  const after = await memoryInfo();
+  t.diagnostic(`after 20 cycles: used ${before.usedBytes} B, heap ${before.heapBytes} B; ` +
+    `after 1,100 more: used ${after.usedBytes} B, heap ${after.heapBytes} B`);
+  assert.equal(after.heapBytes, before.heapBytes, 'the heap grew');
+  assert.ok(Math.abs(after.usedBytes - before.usedBytes) <= 4096, `malloc usage moved by ${after.usedBytes - before.usedBytes} B`);
+  await anchor.release();
+});
+
+test('8 sessions alive at once give the same results as one', async () => {
+  const one = await InferenceSession.create(model('resnet_mini.onnx'));
+  const expected = Array.from((await one.run({ input: img })).output.data);
+  await one.release();
+  const sessions = await Promise.all(Array.from({ length: 8 }, () => InferenceSession.create(model('resnet_mini.onnx'))));
+  const outs = await Promise.all(sessions.map((s) => s.run({ input: img })));
+  for (const o of outs) assert.deepEqual(Array.from(o.output.data), expected);
+  await Promise.all(sessions.map((s) => s.release()));
+});
+
+test('release() during a run waits for it; later calls reject with INVALID_STATE', async () => {
+  const s = await InferenceSession.create(model('resnet_mini.onnx'));
+  const running = s.run({ input: img });
+  const released = s.release();
+  const out = await running;
+  assert.equal(out.output.data.length, 10);
+  await released;
+  await assert.rejects(s.run({ input: img }), (e) => e.code === 'INVALID_STATE');
+});
+
+test('run-time tensors over the limit are OUT_OF_MEMORY, and the session keeps working', async () => {
+  const s = await InferenceSession.create(model('alloc.onnx'));
+  const shape = (a, b) => ({ shape: new Tensor('int64', BigInt64Array.from([BigInt(a), BigInt(b)]), [2]) });
+  await assert.rejects(s.run(shape(1 << 20, 1 << 20)), (e) => e.code === 'OUT_OF_MEMORY' && /over the limit|does not fit/.test(e.message));
+  await assert.rejects(s.run(shape(-1, 4)), (e) => e.code === 'INVALID_INPUT' && /negative dim/.test(e.message));
+  const out = await s.run(shape(2, 3));
+  assert.deepEqual(out.y.dims, [2, 3]);
+  assert.deepEqual(Array.from(out.y.data), [1, 1, 1, 1, 1, 1]);
+  await s.release();
+});
+
+test('NaN and Inf inputs are allowed and follow IEEE', async () => {
+  const s = await InferenceSession.create(model('tiny_add.onnx'));
+  const a = new Tensor('float32', Float32Array.from([NaN, Infinity, -Infinity, Infinity, 1, -0]), [2, 3]);
+  const b = new Tensor('float32', Float32Array.from([1, 1, 1, -Infinity, NaN, 0]), [2, 3]);
+  const y = Array.from((await s.run({ a, b })).y.data);
+  assert.ok(Number.isNaN(y[0]) && y[1] === Infinity && y[2] === -Infinity && Number.isNaN(y[3]) && Number.isNaN(y[4]));
+  await s.release();
+});
+
+test('heap growth while loading a model, relative to its size', async (t) => {
+  const bytes = fs.readFileSync(model('mobilenet_v2.onnx'));
+  const anchor = await InferenceSession.create(model('tiny_add.onnx'));
+  const before = await memoryInfo();
+  const s = await InferenceSession.create(bytes);
+  const after = await memoryInfo();
+  const grown = after.heapBytes - before.heapBytes, held = after.usedBytes - before.usedBytes;
+  t.diagnostic(`mobilenet_v2 (${bytes.length} B): heap grew ${grown} B (${(grown / bytes.length).toFixed(2)} x model); ` +
+    `the session holds ${held} B (${(held / bytes.length).toFixed(2)} x model)`);
+  // Weights (reordered for XNNPACK, then packed by it) plus XNNPACK's activation arena.
+  assert.ok(held < 4 * bytes.length, `the session holds ${held} B`);
+  await s.release();
+  await anchor.release();
+});
