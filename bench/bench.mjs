@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // `npm run bench`: onnx-wasm vs onnxruntime-web 1.30 in Node, same models, inputs and thread
-// count, alternating runs, median after warm-up, at 1 and 2 threads (more where the machine
+// count, alternating in blocks of runs, median after warm-up, at 1 and 2 threads (more where the machine
 // has more cores). Writes bench/results/latest.{json,md} and prints the table.
 // Usage: node bench/bench.mjs [runs=10] [model.onnx ...]
 import { execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ for (const threads of counts) {
 }
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
-  `median of ${runs} runs after 2 warm-up runs, alternating engines.\n\n` +
+  `median of ${runs} runs per engine, alternating engines in blocks of ${Math.ceil(runs / 2)} runs after 2 warm-up runs.\n\n` +
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | max rel diff |\n' +
   '|---|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {

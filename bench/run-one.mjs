@@ -36,11 +36,19 @@ for (const path of models) {
   const a = (await ours.run(feedOurs))[out].data, b = (await theirs.run(feedTheirs))[out].data;
   let maxDiff = 0;
   for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]) / (1e-4 + Math.abs(b[i])));
+  // Alternate in blocks (2 warm-up runs, then `runs`/2 timed runs of one engine, then the
+  // other, twice): per-run alternation would let one engine's spinning workers take a core
+  // from the other's next run, which on a 2-core machine is most of the measurement.
   const tOurs = [], tTheirs = [];
-  for (let i = 0; i < runs + 2; i++) {
-    t = performance.now(); await ours.run(feedOurs); const d1 = performance.now() - t;
-    t = performance.now(); await theirs.run(feedTheirs); const d2 = performance.now() - t;
-    if (i >= 2) { tOurs.push(d1); tTheirs.push(d2); }
+  const block = async (session, feeds, into) => {
+    for (let i = 0; i < 2; i++) await session.run(feeds);
+    for (let i = 0; i < Math.ceil(runs / 2); i++) {
+      const t0 = performance.now(); await session.run(feeds); into.push(performance.now() - t0);
+    }
+  };
+  for (let round = 0; round < 2; round++) {
+    await block(ours, feedOurs, tOurs);
+    await block(theirs, feedTheirs, tTheirs);
   }
   // Warm create: a second session of the same model in the same process.
   t = performance.now(); const ours2 = await InferenceSession.create(bytes); const oursWarm = performance.now() - t;

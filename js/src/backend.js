@@ -72,6 +72,9 @@ export class BackendSession {
     let handle = null, ptr = 0;
     try {
       if (state.build === 'threaded' && numThreads > 1) {
+        // Workers of sessions just released come back to the idle pool through the event
+        // loop: let those messages in before counting, instead of starting new workers.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         await mod.ensureWorkers(numThreads - 1);
         if (isNode) mod.unrefWorkers();
       }
