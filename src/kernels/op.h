@@ -36,8 +36,11 @@ struct InferContext {
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
   const ValueType& in(size_t i) const { return *inputs[i]; }
   const Tensor* value(size_t i) const { return i < values.size() ? values[i] : nullptr; }
-  // Sets output i (and any others left untouched stay undefined).
-  void set_output(size_t i, DType dtype, Dims dims) { outputs[i] = ValueType{dtype, std::move(dims), true}; }
+  // Sets output i (others left untouched stay undefined); an output the node does not
+  // have (an optional one left out) is ignored.
+  void set_output(size_t i, DType dtype, Dims dims) {
+    if (i < outputs.size()) outputs[i] = ValueType{dtype, std::move(dims), true};
+  }
 };
 
 struct KernelContext {

@@ -29,6 +29,9 @@ Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
            static_cast<long long>(onnx_opset), static_cast<long long>(kMaxOnnxOpset));
   std::set<std::string> missing;
   for (const Node& n : model.graph.nodes) {
+    // Every ONNX op has a required first output; kernels rely on it.
+    OW_CHECK(!n.outputs.empty() && !n.outputs[0].empty(), INVALID_MODEL, "%s has no output",
+             n.describe().c_str());
     const OpDef* op = find_op(n.domain, n.op_type);
     int64_t opset = model.opset(n.domain);
     std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
@@ -137,7 +140,7 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
     // Shape reads only its input's dims: with static dims it folds like a constant.
     Tensor dims_only;
     if (n.op_type == "Shape" && n.domain.empty() && !all_const && all_typed && pn.inputs.size() == 1 &&
-        dims_known(p.values[pn.inputs[0]].type.dims)) {
+        pn.inputs[0] >= 0 && dims_known(p.values[pn.inputs[0]].type.dims)) {
       dims_only = Tensor::view(p.values[pn.inputs[0]].type.dtype, p.values[pn.inputs[0]].type.dims, nullptr);
       in_values[0] = &dims_only;
       all_const = true;

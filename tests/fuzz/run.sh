@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
+# Seeded from the commit: a CI run of a given commit mutates the same way on every machine
+# (how far it gets depends on speed); each new commit explores differently.
+seed=${ONNXWASM_FUZZ_SEED:-$((16#$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1)))}
 data=${ONNXWASM_ONNX_DATA:?set by scripts/test.sh}
 fuzzer=build/sanitize/ow_fuzz_load
 seeds=build/fuzz-seeds
@@ -22,7 +25,8 @@ export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 "$fuzzer" -runs=0 -rss_limit_mb=4096 -timeout=30 "$seeds" tests/fuzz/regressions 2>&1 | tail -3
 set +e
 "$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -malloc_limit_mb=1024 \
-  -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/fuzz-corpus "$seeds" >build/fuzz.log 2>&1
+  -seed="$seed" -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/fuzz-corpus "$seeds" \
+  >build/fuzz.log 2>&1
 rc=$?
 set -e
 grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb)" build/fuzz.log || true
@@ -31,4 +35,4 @@ if [ "$rc" != 0 ]; then
   echo "fuzz: FAILED (input saved in build/fuzz-artifacts/)"
   exit "$rc"
 fi
-echo "fuzz: ok"
+echo "fuzz: ok (seed $seed)"
