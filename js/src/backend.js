@@ -152,21 +152,17 @@ export class BackendSession {
   }
 }
 
-export async function errorCodeNames() {
+// Runs fn(module) on the running module (starting one if none) for the diagnostics below.
+async function withModule(fn) {
   const state = await acquire(1);
   try {
-    return state.module.errorCodeNames();
+    return fn(state.module);
   } finally {
     releaseModule(state);
   }
 }
 
-// Diagnostics: malloc'd bytes and heap size of the running module (starting one if none).
-export async function memoryInfo() {
-  const state = await acquire(1);
-  try {
-    return state.module.heapStats();
-  } finally {
-    releaseModule(state);
-  }
-}
+export const errorCodeNames = () => withModule((m) => m.errorCodeNames());
+
+// Diagnostics: malloc'd bytes and heap size of the running module.
+export const memoryInfo = () => withModule((m) => m.heapStats());

@@ -86,4 +86,9 @@ Result<Dims> broadcast_dims(const Node& n, const Dims& a, const Dims& b);
 template <class T>
 const T* state_as(const void* s) { return static_cast<const T*>(s); }
 
+// An InferContext over a running kernel's concrete inputs, for kernels that re-read what
+// their infer derived (Pad's pads, Slice's starts). `types` and `ptrs` back the context.
+InferContext infer_context_for(const KernelContext& ctx, std::vector<ValueType>* types,
+                               std::vector<const ValueType*>* ptrs);
+
 }  // namespace onnxwasm

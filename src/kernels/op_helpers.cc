@@ -94,4 +94,13 @@ Result<Dims> broadcast_dims(const Node& n, const Dims& a, const Dims& b) {
   return out;
 }
 
+InferContext infer_context_for(const KernelContext& ctx, std::vector<ValueType>* types,
+                               std::vector<const ValueType*>* ptrs) {
+  types->clear();
+  ptrs->clear();
+  for (const Tensor* t : ctx.inputs) types->push_back(t ? ValueType{t->dtype(), t->dims(), true} : ValueType{});
+  for (size_t i = 0; i < ctx.inputs.size(); i++) ptrs->push_back(ctx.inputs[i] ? &(*types)[i] : nullptr);
+  return InferContext{ctx.node, ctx.opset, ctx.state, *ptrs, ctx.inputs, {}};
+}
+
 }  // namespace onnxwasm

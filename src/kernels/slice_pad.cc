@@ -71,11 +71,9 @@ Status run_pad(KernelContext& ctx) {
   size_t r = x.rank();
   std::string mode = attr_string(ctx.node, "mode", "constant");
   // The begin pads, read again from the inputs as infer did.
-  std::vector<const ValueType*> types;
   std::vector<ValueType> vt;
-  for (const Tensor* t : ctx.inputs) vt.push_back(t ? ValueType{t->dtype(), t->dims(), true} : ValueType{});
-  for (size_t i = 0; i < ctx.inputs.size(); i++) types.push_back(ctx.inputs[i] ? &vt[i] : nullptr);
-  InferContext ic{ctx.node, ctx.opset, ctx.state, types, ctx.inputs, {}};
+  std::vector<const ValueType*> types;
+  InferContext ic = infer_context_for(ctx, &vt, &types);
   bool known;
   OW_ASSIGN_OR_RETURN(std::vector<int64_t> pads, read_pads(ic, r, &known));
   std::vector<int64_t> begin(pads.begin(), pads.begin() + static_cast<int64_t>(r));
@@ -180,9 +178,7 @@ Status run_slice(KernelContext& ctx) {
   Tensor& y = ctx.out(0);
   std::vector<ValueType> vt;
   std::vector<const ValueType*> types;
-  for (const Tensor* t : ctx.inputs) vt.push_back(t ? ValueType{t->dtype(), t->dims(), true} : ValueType{});
-  for (size_t i = 0; i < ctx.inputs.size(); i++) types.push_back(ctx.inputs[i] ? &vt[i] : nullptr);
-  InferContext ic{ctx.node, ctx.opset, ctx.state, types, ctx.inputs, {}};
+  InferContext ic = infer_context_for(ctx, &vt, &types);
   bool known;
   OW_ASSIGN_OR_RETURN(SliceSpec s, resolve_slice(ic, x.dims(), &known));
   size_t r = x.rank();
