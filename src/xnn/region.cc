@@ -25,10 +25,13 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
   return Status::ok();
 }
 
-Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool) {
+// `consumers[v]`: the program nodes reading value v (-1 for a graph output). A region is a
+// contiguous run of nodes, so "read after the region" is a range check.
+Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool,
+                                                const std::vector<std::vector<int>>& consumers) {
   auto r = std::make_unique<XnnRegion>();
   r->nodes_ = std::move(nodes);
-  std::set<int> produced, in_region(r->nodes_.begin(), r->nodes_.end()), seen_in;
+  std::set<int> produced, seen_in;
   for (int ni : r->nodes_)
     for (int id : p.nodes[ni].outputs) if (id >= 0) produced.insert(id);
   for (int ni : r->nodes_)
@@ -36,12 +39,16 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
       if (id >= 0 && !produced.count(id) && !p.values[id].constant && seen_in.insert(id).second)
         r->inputs_.push_back(id);
   // Outputs: values made here and read after the region or by the caller.
-  std::set<int> used_outside(p.outputs.begin(), p.outputs.end());
-  for (size_t ni = 0; ni < p.nodes.size(); ni++)
-    if (!in_region.count(static_cast<int>(ni)))
-      for (int id : p.nodes[ni].inputs) if (id >= 0) used_outside.insert(id);
+  int first_index = r->nodes_.front(), last_index = r->nodes_.back();
   for (int ni : r->nodes_)
-    for (int id : p.nodes[ni].outputs) if (id >= 0 && used_outside.count(id)) r->outputs_.push_back(id);
+    for (int id : p.nodes[ni].outputs) {
+      if (id < 0) continue;
+      for (int c : consumers[id])
+        if (c < first_index || c > last_index) {
+          r->outputs_.push_back(id);
+          break;
+        }
+    }
   const Node& first = *p.nodes[r->nodes_.front()].node;
   r->first_node_ = first.describe();
 
@@ -73,13 +80,17 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict) {
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
   OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
+  std::vector<std::vector<int>> consumers(p.values.size());
+  for (size_t ni = 0; ni < p.nodes.size(); ni++)
+    for (int id : p.nodes[ni].inputs) if (id >= 0) consumers[id].push_back(static_cast<int>(ni));
+  for (int id : p.outputs) consumers[id].push_back(-1);
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
   for (size_t i = 0; i < p.nodes.size();) {
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;
     while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
-    auto region = build_region(p, run, pool);
+    auto region = build_region(p, run, pool, consumers);
     if (!region.is_ok()) {
       if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
       plan.fallbacks += region.status().message() + "\n";
