@@ -24,7 +24,7 @@ bool variadic(BinKind k) { return k == BinKind::kMax || k == BinKind::kMin || k 
 
 Status infer_bin(InferContext& ctx) {
   BinKind k = state_as<BinState>(ctx.state)->kind;
-  OW_RETURN_IF_ERROR(check_input_count(ctx, variadic(k) ? 1 : 2, variadic(k) ? 1024 : 2));
+  OW_RETURN_IF_ERROR(check_variadic_inputs(ctx, variadic(k) ? 1 : 2, variadic(k) ? 1024 : 2));
   if (k == BinKind::kPow || k == BinKind::kMean)
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
   else

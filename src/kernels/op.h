@@ -77,7 +77,10 @@ Status check_attr_kind(const Node& n, std::string_view name, Attribute::Kind kin
 // Normalizes axis in [-rank, rank) (or [-rank, rank] with allow_end) to [0, rank).
 Result<int64_t> normalize_axis(const Node& n, const char* what, int64_t axis, int64_t rank,
                                bool allow_end = false);
+// Inputs [0, min) must be present; optional ones after may be omitted ("").
 Status check_input_count(const InferContext& ctx, size_t min, size_t max);
+// For variadic ops: between min and max inputs, none of them omitted.
+Status check_variadic_inputs(const InferContext& ctx, size_t min, size_t max);
 Status check_dtype(const InferContext& ctx, size_t i, std::initializer_list<DType> allowed);
 Status check_rank(const InferContext& ctx, size_t i, size_t min, size_t max);
 // Numpy-style broadcast of a and b (unknown dims stay unknown where not decidable).

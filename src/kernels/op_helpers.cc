@@ -57,7 +57,16 @@ Status check_input_count(const InferContext& ctx, size_t min, size_t max) {
   return Status::ok();
 }
 
+Status check_variadic_inputs(const InferContext& ctx, size_t min, size_t max) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, min, max));
+  for (size_t i = 0; i < ctx.num_inputs(); i++)
+    OW_CHECK(ctx.has_input(i), INVALID_MODEL, "%s: input %zu is omitted, which this op does not allow",
+             ctx.node.describe().c_str(), i);
+  return Status::ok();
+}
+
 Status check_dtype(const InferContext& ctx, size_t i, std::initializer_list<DType> allowed) {
+  OW_CHECK(ctx.has_input(i), INVALID_MODEL, "%s: required input %zu is missing", ctx.node.describe().c_str(), i);
   DType t = ctx.in(i).dtype;
   for (DType a : allowed)
     if (a == t) return Status::ok();
@@ -69,6 +78,7 @@ Status check_dtype(const InferContext& ctx, size_t i, std::initializer_list<DTyp
 }
 
 Status check_rank(const InferContext& ctx, size_t i, size_t min, size_t max) {
+  OW_CHECK(ctx.has_input(i), INVALID_MODEL, "%s: required input %zu is missing", ctx.node.describe().c_str(), i);
   size_t r = ctx.in(i).dims.size();
   OW_CHECK(r >= min && r <= max, INVALID_MODEL,
            "%s: input %zu ('%s') must have rank %zu to %zu, got shape %s",

@@ -43,7 +43,8 @@ Result<std::vector<int64_t>> read_pads(const InferContext& ctx, size_t rank, boo
 }
 
 Status infer_pad(InferContext& ctx) {
-  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 4));
+  // Before opset 11 the pads are an attribute; from 11 on they are input 1.
+  OW_RETURN_IF_ERROR(ctx.opset < 11 ? check_input_count(ctx, 1, 1) : check_input_count(ctx, 2, 4));
   std::string mode = attr_string(ctx.node, "mode", "constant");
   OW_CHECK(mode == "constant" || mode == "reflect" || mode == "edge", UNSUPPORTED_OP,
            "%s: mode '%s' is not supported", ctx.node.describe().c_str(), mode.c_str());

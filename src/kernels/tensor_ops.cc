@@ -12,7 +12,7 @@ namespace onnxwasm {
 namespace {
 
 Status infer_concat(InferContext& ctx) {
-  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 4096));
+  OW_RETURN_IF_ERROR(check_variadic_inputs(ctx, 1, 4096));
   const std::string where = ctx.node.describe();
   Dims out = ctx.in(0).dims;
   OW_CHECK(!out.empty(), INVALID_INPUT, "%s: Concat inputs must have rank >= 1", where.c_str());

@@ -7,9 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
-# Seeded from the commit: a CI run of a given commit mutates the same way on every machine
-# (how far it gets depends on speed); each new commit explores differently.
-seed=${ONNXWASM_FUZZ_SEED:-$((16#$(git rev-parse --short=7 HEAD 2>/dev/null || echo 1)))}
+# A fixed seed by default, so the test command is repeatable: the same mutations on every
+# run (how far it gets depends on speed). To explore, give another seed and more time:
+#   ONNXWASM_FUZZ_SEED=$RANDOM tests/fuzz/run.sh 1800
+# The default run starts from the seeds alone; an exploring run keeps what it found.
+if [ -n "${ONNXWASM_FUZZ_SEED:-}" ]; then seed=$ONNXWASM_FUZZ_SEED; else seed=1; rm -rf build/fuzz-corpus; fi
 data=${ONNXWASM_ONNX_DATA:?set by scripts/test.sh}
 fuzzer=build/sanitize/ow_fuzz_load
 seeds=build/fuzz-seeds

@@ -92,6 +92,12 @@ save("unknown_op_and_domain", model([helper.make_node("Frobnicate", ["x"], ["t"]
 save("opset_999", model([helper.make_node("Relu", ["x"], ["y"])], [fvi("x", [2])], [fvi("y", [2])], opset=999),
      "UNSUPPORTED_OP", "opset 999")
 
+# Omitted ("") inputs where the op needs one.
+save("concat_omitted_middle_input", model([helper.make_node("Concat", ["x", "", "x"], ["y"], axis=0)],
+                                          [fvi("x", [2])], [fvi("y", [4])]), "INVALID_MODEL", "input 1 is omitted")
+save("pad_opset14_pads_as_attribute", model([helper.make_node("Pad", ["x"], ["y"], pads=[1, 1])],
+                                            [fvi("x", [2])], [fvi("y", [4])], opset=14), "INVALID_MODEL", "expected 2 to 4 inputs")
+
 # Attributes of the wrong type or out of range.
 w33 = helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 3, 3], [0.1] * 9)
 def conv(name, attrs, x_dims=(1, 1, 8, 8), code="INVALID_MODEL", match=""):
