@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "model/load.h"
 #include "runtime/session.h"
 
 using emscripten::val;
@@ -62,7 +63,14 @@ class WasmSession {
       std::string k = keys[i].as<std::string>();
       opts.free_dims[k] = static_cast<int64_t>(free_dims[k].as<double>());
     }
-    auto r = Session::create(reinterpret_cast<const uint8_t*>(data), size, opts);
+    // The model bytes are ours to free (JS dropped them when it called): free them as soon
+    // as they are parsed, before the weights are converted and packed.
+    void* bytes = reinterpret_cast<void*>(data);
+    auto release = [&bytes] { free(bytes); bytes = nullptr; };
+    auto model = load_model(static_cast<const uint8_t*>(bytes), size, release);
+    release();
+    if (!model.is_ok()) return to_call(model.status());
+    auto r = Session::create(model.take(), opts);
     if (!r.is_ok()) return to_call(r.status());
     session_ = r.take();
     return to_call(Status::ok());

@@ -82,7 +82,9 @@ export class BackendSession {
       if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes for the model`);
       mod.heapU8().set(bytes, ptr);
       handle = new mod.WasmSession();
-      check(handle.load(ptr, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides));
+      const owned = ptr;
+      ptr = 0;  // load() frees the bytes itself, as soon as they are parsed
+      check(handle.load(owned, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides));
       const s = new BackendSession(state, handle);
       handle = null;
       return s;

@@ -107,6 +107,15 @@ Result<TensorPtr> convert_tensor(const onnx::TensorProto& p, const std::string& 
   return std::make_shared<Tensor>(std::move(t));
 }
 
+// Frees a converted tensor's payload (clear() alone would keep the capacity).
+void free_tensor_data(onnx::TensorProto* p) {
+  std::string().swap(*p->mutable_raw_data());
+  google::protobuf::RepeatedField<float>().Swap(p->mutable_float_data());
+  google::protobuf::RepeatedField<int32_t>().Swap(p->mutable_int32_data());
+  google::protobuf::RepeatedField<int64_t>().Swap(p->mutable_int64_data());
+  google::protobuf::RepeatedField<double>().Swap(p->mutable_double_data());
+}
+
 Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
   v->name = p.name();
   if (!p.has_type()) {
@@ -146,9 +155,11 @@ Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
   return Status::ok();
 }
 
-Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth);
+// Graphs and attributes are taken mutable so each tensor's bytes in the proto are freed as
+// soon as they are converted: loading then peaks near one copy of the weights, not two.
+Status convert_graph(onnx::GraphProto& p, Graph* g, int depth);
 
-Status convert_attribute(const onnx::AttributeProto& p, Attribute* a, int depth, const Node& node) {
+Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const Node& node) {
   a->name = p.name();
   std::string where = node.describe() + ", attribute '" + p.name() + "'";
   int type = p.type();
@@ -172,12 +183,13 @@ Status convert_attribute(const onnx::AttributeProto& p, Attribute* a, int depth,
     case onnx::AttributeProto::TENSOR: {
       a->kind = Attribute::Kind::kTensor;
       OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor"));
+      free_tensor_data(p.mutable_t());
       break;
     }
     case onnx::AttributeProto::GRAPH: {
       a->kind = Attribute::Kind::kGraph;
       a->g = std::make_shared<Graph>();
-      OW_RETURN_IF_ERROR(convert_graph(p.g(), a->g.get(), depth + 1).with_context(where));
+      OW_RETURN_IF_ERROR(convert_graph(*p.mutable_g(), a->g.get(), depth + 1).with_context(where));
       break;
     }
     case onnx::AttributeProto::FLOATS:
@@ -201,7 +213,7 @@ Status convert_attribute(const onnx::AttributeProto& p, Attribute* a, int depth,
       break;
     case onnx::AttributeProto::GRAPHS:
       a->kind = Attribute::Kind::kGraphs;
-      for (const auto& gp : p.graphs()) {
+      for (auto& gp : *p.mutable_graphs()) {
         auto g = std::make_shared<Graph>();
         OW_RETURN_IF_ERROR(convert_graph(gp, g.get(), depth + 1).with_context(where));
         a->graphs.push_back(std::move(g));
@@ -217,12 +229,13 @@ Status convert_attribute(const onnx::AttributeProto& p, Attribute* a, int depth,
   return Status::ok();
 }
 
-Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth) {
+Status convert_graph(onnx::GraphProto& p, Graph* g, int depth) {
   OW_CHECK(depth <= kMaxGraphDepth, INVALID_MODEL, "subgraphs nested deeper than %d", kMaxGraphDepth);
   g->name = p.name();
-  for (const auto& init : p.initializer()) {
+  for (auto& init : *p.mutable_initializer()) {
     OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(init, "initializer"));
     g->initializers[init.name()] = std::move(t);
+    free_tensor_data(&init);
   }
   OW_CHECK(p.sparse_initializer_size() == 0, INVALID_MODEL,
            "graph '%s': sparse initializers are not supported by this build", p.name().c_str());
@@ -244,7 +257,7 @@ Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth) {
   }
   g->nodes.reserve(static_cast<size_t>(p.node_size()));
   for (int i = 0; i < p.node_size(); i++) {
-    const onnx::NodeProto& np = p.node(i);
+    onnx::NodeProto& np = *p.mutable_node(i);
     Node n;
     n.name = np.name().empty() ? np.op_type() + "_" + std::to_string(i) : np.name();
     n.op_type = np.op_type();
@@ -253,7 +266,7 @@ Status convert_graph(const onnx::GraphProto& p, Graph* g, int depth) {
     n.outputs.assign(np.output().begin(), np.output().end());
     n.attributes.resize(static_cast<size_t>(np.attribute_size()));
     for (int j = 0; j < np.attribute_size(); j++)
-      OW_RETURN_IF_ERROR(convert_attribute(np.attribute(j), &n.attributes[j], depth, n));
+      OW_RETURN_IF_ERROR(convert_attribute(*np.mutable_attribute(j), &n.attributes[j], depth, n));
     g->nodes.push_back(std::move(n));
   }
   return Status::ok();
@@ -283,7 +296,7 @@ std::string locate_parse_error(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-Result<Model> load_model(const uint8_t* data, size_t size) {
+Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed) {
   OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");
   OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL,
            "model is %zu bytes; protobuf limits a model to 2 GB", size);
@@ -291,6 +304,7 @@ Result<Model> load_model(const uint8_t* data, size_t size) {
   if (!proto.ParseFromArray(data, static_cast<int>(size)))
     return make_status(Code::INVALID_MODEL, "not a valid ONNX model: %s",
                        locate_parse_error(data, size).c_str());
+  if (parsed) parsed();
   OW_CHECK(proto.has_graph(), INVALID_MODEL,
            "not an ONNX model: the ModelProto has no graph (field 7)");
   OW_CHECK(proto.ir_version() >= 1, INVALID_MODEL, "ir_version %lld is invalid",
@@ -304,7 +318,7 @@ Result<Model> load_model(const uint8_t* data, size_t size) {
   }
   // IR version < 3 models have no opset_import; they mean ai.onnx opset 1.
   if (m.opsets.empty()) m.opsets[""] = 1;
-  OW_RETURN_IF_ERROR(convert_graph(proto.graph(), &m.graph, 0));
+  OW_RETURN_IF_ERROR(convert_graph(*proto.mutable_graph(), &m.graph, 0));
   return m;
 }
 

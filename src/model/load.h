@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "core/status.h"
 #include "ir/graph.h"
@@ -11,6 +12,8 @@ namespace onnxwasm {
 
 // Parses and validates the model's structure (types, tensor sizes, attribute kinds). On a
 // protobuf failure the message names the field and byte offset where parsing stopped.
-Result<Model> load_model(const uint8_t* data, size_t size);
+// Parses and converts a model. `parsed`, when given, is called as soon as `data` is no longer
+// needed (after parsing, before conversion), so a caller can free the bytes early.
+Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed = nullptr);
 
 }  // namespace onnxwasm

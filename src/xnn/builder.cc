@@ -2,6 +2,7 @@
 #include "xnn/builder.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace onnxwasm {
 
@@ -45,6 +46,20 @@ Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& 
   data.resize(data.size() + 4);  // XNNPACK may read up to 16 bytes past static data
   buffers_.push_back(std::make_unique<std::vector<float>>(std::move(data)));
   return define(dims, buffers_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+Result<uint32_t> XnnBuilder::packed_tensor(std::vector<float> data, const Dims& dims, const Node& node) {
+  packed_.push_back(std::make_unique<std::vector<float>>(std::move(data)));
+  return define(dims, packed_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+Result<uint32_t> XnnBuilder::packed_view(const Tensor& constant, const Node& node) {
+  return define(constant.dims(), constant.raw(), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+void XnnBuilder::release_packed() {
+  for (auto& b : packed_) std::fill(b->begin(), b->end(), std::numeric_limits<float>::quiet_NaN());
+  packed_.clear();
 }
 
 // Permutes an NCHW-broadcastable constant (rank <= 4) into NHWC order.

@@ -40,8 +40,17 @@ class XnnBuilder {
   Result<uint32_t> input(int id, Layout layout, const Node& node);
   // Defines value `id` (produced by the node being lowered) in `layout`.
   Result<uint32_t> output(int id, Layout layout, const Node& node);
-  // A static float tensor whose data the region keeps alive.
+  // A static float tensor whose data the region keeps alive (elementwise operands, read at
+  // every run).
   Result<uint32_t> static_tensor(std::vector<float> data, const Dims& dims, const Node& node);
+  // Weights a packing operator (convolution, fully connected) copies when the runtime is
+  // created: `data` is freed right after (see release_packed), or for `packed_view`, never
+  // copied at all (the constant itself is dropped once every plan is built).
+  Result<uint32_t> packed_tensor(std::vector<float> data, const Dims& dims, const Node& node);
+  Result<uint32_t> packed_view(const Tensor& constant, const Node& node);
+  // Frees packed_tensor data once xnn_create_runtime has packed it; it is first overwritten
+  // with NaN so a read after creation shows in the parity tests instead of passing silently.
+  void release_packed();
   // Adds the transposes that bring NHWC region outputs back to ONNX layout.
   Status finish(const Node& last);
   std::vector<std::unique_ptr<std::vector<float>>> take_buffers() { return std::move(buffers_); }
@@ -56,7 +65,7 @@ class XnnBuilder {
   std::vector<int> inputs_, outputs_;
   struct Defined { Layout layout; std::map<Layout, uint32_t> ids; };
   std::map<int, Defined> values_;
-  std::vector<std::unique_ptr<std::vector<float>>> buffers_;
+  std::vector<std::unique_ptr<std::vector<float>>> buffers_, packed_;
   std::vector<int> referenced_;
 };
 

@@ -69,6 +69,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
     st = xnn_check(xnn_create_runtime_v2(sg, pool, XNN_FLAG_YIELD_WORKERS, &r->runtime_), "xnn_create_runtime_v2", first);
   xnn_delete_subgraph(sg);
   OW_RETURN_IF_ERROR(st);
+  b.release_packed();
   r->buffers_ = b.take_buffers();
   r->referenced_ = b.referenced_constants();
   // Shapes are static: reshape (and plan XNNPACK's memory) once, here.

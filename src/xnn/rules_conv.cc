@@ -30,7 +30,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
         for (int64_t xx = 0; xx < kw; xx++)
           ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->static_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
     OW_ASSIGN_OR_RETURN(bias, b->input(pn.inputs[2], Layout::kNative, n));

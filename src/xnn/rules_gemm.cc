@@ -24,15 +24,20 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
                    "C is not a per-column bias");
   }
   if (!b) return Status::ok();
-  std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
-  if (alpha != 1.f) for (float& v : w) v *= alpha;
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->static_tensor(std::move(w), B.dims(), n));
+  uint32_t filter;
+  if (alpha == 1.f) {
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(B, n));
+  } else {
+    std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
+    for (float& v : w) v *= alpha;
+    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(w), B.dims(), n));
+  }
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (C && beta != 0) {
     std::vector<float> bv(static_cast<size_t>(cols));
     for (int64_t j = 0; j < cols; j++) bv[j] = beta * C->data<float>()[C->size() == 1 ? 0 : j];
-    OW_ASSIGN_OR_RETURN(bias, b->static_tensor(std::move(bv), {cols}, n));
+    OW_ASSIGN_OR_RETURN(bias, b->packed_tensor(std::move(bv), {cols}, n));
   }
   (void)k;
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
