@@ -10,6 +10,8 @@ seeds), written to the folder given as argv[1] (scripts/test.sh caches it outsid
   resnet_mini_dynamic.onnx  the same with a symbolic batch dim ("batch")
   mobilenet_v2.onnx  torchvision's mobilenet_v2, random weights
   alloc.onnx         ConstantOfShape of a shape given at run time, + 1 (run-time allocation limits)
+  external/resnet_mini.onnx + external/weights/resnet_mini.bin
+                     resnet_mini with every initializer of 64+ bytes in an external file
 """
 import os
 import sys
@@ -113,6 +115,14 @@ def export(model, shape, path, seed, dynamic_batch=False):
     onnx.checker.check_model(onnx.load(path))
 
 
+def external(src, folder):
+    m = onnx.load(src)
+    os.makedirs(os.path.join(folder, "weights"), exist_ok=True)
+    # A subfolder location ("weights/...") with offsets into one file.
+    onnx.save_model(m, os.path.join(folder, "resnet_mini.onnx"), save_as_external_data=True,
+                    all_tensors_to_one_file=True, location="weights/resnet_mini.bin", size_threshold=64)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -121,6 +131,7 @@ def main():
     alloc(os.path.join(out, "alloc.onnx"))
     torch.manual_seed(7)
     export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini.onnx"), 7)
+    external(os.path.join(out, "resnet_mini.onnx"), os.path.join(out, "external"))
     torch.manual_seed(7)
     export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini_dynamic.onnx"), 7, dynamic_batch=True)
     torch.manual_seed(11)

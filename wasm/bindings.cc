@@ -51,9 +51,34 @@ val infos_to_val(const std::vector<ValueInfo>& infos) {
   return out;
 }
 
+// External data answered by JS (js/src/external-data.js): `size(location)` gives a byte count
+// or an error string, `read(location, offset, length, ptr)` copies into the heap and gives ''
+// or an error string. The JS side never throws (a JS exception through wasm frames would skip
+// C++ clean-up).
+class JsExternalData : public ExternalData {
+ public:
+  explicit JsExternalData(val source) : source_(std::move(source)) {}
+  Result<uint64_t> size(const std::string& location) override {
+    val r = source_.call<val>("size", location);
+    if (r.isString()) return make_status(Code::INVALID_MODEL, "external data '%s': %s", location.c_str(),
+                                         r.as<std::string>().c_str());
+    return static_cast<uint64_t>(r.as<double>());
+  }
+  Status read(const std::string& location, uint64_t offset, uint64_t length, void* dst) override {
+    std::string err = source_.call<std::string>("read", location, static_cast<double>(offset),
+                                                static_cast<double>(length), reinterpret_cast<uintptr_t>(dst));
+    OW_CHECK(err.empty(), INVALID_MODEL, "external data '%s': %s", location.c_str(), err.c_str());
+    return Status::ok();
+  }
+
+ private:
+  val source_;
+};
+
 class WasmSession {
  public:
-  CallStatus load(uintptr_t data, size_t size, int num_threads, bool use_xnnpack, bool strict, val free_dims) {
+  CallStatus load(uintptr_t data, size_t size, int num_threads, bool use_xnnpack, bool strict, val free_dims,
+                  val external) {
     SessionOptions opts;
     opts.num_threads = num_threads;
     opts.use_xnnpack = use_xnnpack;
@@ -67,7 +92,8 @@ class WasmSession {
     // as they are parsed, before the weights are converted and packed.
     void* bytes = reinterpret_cast<void*>(data);
     auto release = [&bytes] { free(bytes); bytes = nullptr; };
-    auto model = load_model(static_cast<const uint8_t*>(bytes), size, release);
+    JsExternalData ext(external);
+    auto model = load_model(static_cast<const uint8_t*>(bytes), size, release, &ext);
     release();
     if (!model.is_ok()) return to_call(model.status());
     auto r = Session::create(model.take(), opts);

@@ -66,7 +66,7 @@ export class BackendSession {
     return job;
   }
 
-  static async createNow(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {} }) {
+  static async createNow(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {}, externalData }) {
     const state = await acquire(numThreads);
     const mod = state.module;
     let handle = null, ptr = 0;
@@ -84,7 +84,8 @@ export class BackendSession {
       handle = new mod.WasmSession();
       const owned = ptr;
       ptr = 0;  // load() frees the bytes itself, as soon as they are parsed
-      check(handle.load(owned, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides));
+      externalData.heapU8 = () => mod.heapU8();
+      check(handle.load(owned, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides, externalData));
       const s = new BackendSession(state, handle);
       handle = null;
       return s;

@@ -4,6 +4,7 @@
 import { BackendSession } from './backend.js';
 import { env, envReady } from './env.js';
 import { OnnxWasmError } from './errors.js';
+import { prepareExternalData } from './external-data.js';
 import { loadModelBytes } from './loader.js';
 import { Tensor } from './tensor.js';
 import { DTYPES } from './dtypes.js';
@@ -39,13 +40,19 @@ export class InferenceSession {
     await envReady;
     const { threads, free } = checkOptions(options);
     const bytes = await loadModelBytes(source, options);
-    const backend = await BackendSession.create(bytes, {
-      numThreads: threads,
-      useXnnpack: options.executionMode !== 'reference',
-      strict: options.xnnStrict === true,
-      freeDimensionOverrides: free,
-    });
-    return new InferenceSession(backend);
+    const externalData = await prepareExternalData(source, options);
+    try {
+      const backend = await BackendSession.create(bytes, {
+        numThreads: threads,
+        useXnnpack: options.executionMode !== 'reference',
+        strict: options.xnnStrict === true,
+        freeDimensionOverrides: free,
+        externalData,
+      });
+      return new InferenceSession(backend);
+    } finally {
+      externalData.close();
+    }
   }
 
   constructor(backend) {

@@ -58,6 +58,12 @@ export interface SessionOptions {
   executionMode?: 'xnnpack' | 'reference';
   /** Fail instead of falling back when an XNNPACK region cannot be built (tests). */
   xnnStrict?: boolean;
+  /**
+   * Files holding the model's external tensor data, by the location the model names
+   * (as in onnxruntime-web): bytes, or a URL (a file path in Node). In Node, a model loaded
+   * from a file path also finds them in its own folder. Locations are confined to that folder.
+   */
+  externalData?: ReadonlyArray<{ path: string; data: Uint8Array | ArrayBuffer | string | URL }>;
 }
 
 export type FeedsType = Record<string, Tensor>;

@@ -49,6 +49,11 @@ class Result {
   const Status& status() const { return status_; }
   T& value() { return value_; }
   T&& take() { return std::move(value_); }
+  // The same result, its error (if any) prefixed with "where: ".
+  Result with_context(const std::string& where) && {
+    if (is_ok()) return std::move(*this);
+    return Result(status_.with_context(where));
+  }
 
  private:
   Status status_;

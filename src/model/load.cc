@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // ModelProto (protobuf-lite) -> IR: opsets, initializers from raw_data or typed fields,
-// symbolic dims, every attribute kind, subgraph attributes (recursively). External data is
-// refused for now (INVALID_MODEL naming the tensor).
+// symbolic dims, every attribute kind, subgraph attributes (recursively), external data
+// (through an ExternalData the embedder gives, locations confined to the model's folder).
 #include "model/load.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -65,12 +66,44 @@ Status fill_from_typed(const onnx::TensorProto& p, Tensor& t, const std::string&
   return Status::ok();
 }
 
-Result<TensorPtr> convert_tensor(const onnx::TensorProto& p, const std::string& what) {
+// Reads an external tensor's bytes (keys location, offset, length) through `ext`.
+Result<std::string> read_external(const onnx::TensorProto& p, size_t want, ExternalData* ext,
+                                  const std::string& where) {
+  std::string location;
+  uint64_t offset = 0, length = want;
+  bool has_length = false;
+  for (const auto& kv : p.external_data()) {
+    auto number = [&](uint64_t* v) -> Status {
+      char* e = nullptr;
+      unsigned long long x = strtoull(kv.value().c_str(), &e, 10);
+      OW_CHECK(!kv.value().empty() && *e == '\0' && kv.value()[0] != '-', INVALID_MODEL,
+               "%s: external data %s '%s' is not a number", where.c_str(), kv.key().c_str(), kv.value().c_str());
+      *v = x;
+      return Status::ok();
+    };
+    if (kv.key() == "location") location = kv.value();
+    else if (kv.key() == "offset") OW_RETURN_IF_ERROR(number(&offset));
+    else if (kv.key() == "length") { OW_RETURN_IF_ERROR(number(&length)); has_length = true; }
+  }
+  OW_ASSIGN_OR_RETURN(std::string file, confine_location(location).with_context(where));
+  OW_CHECK(!has_length || length == want, INVALID_MODEL, "%s: external data length %llu, its dims need %zu bytes",
+           where.c_str(), static_cast<unsigned long long>(length), want);
+  OW_CHECK(ext != nullptr, INVALID_MODEL,
+           "%s: its data is in the external file '%s', and no external data was given (load the model "
+           "from a file path, or pass the file in options.externalData)", where.c_str(), file.c_str());
+  OW_ASSIGN_OR_RETURN(uint64_t size, ext->size(file).with_context(where));
+  OW_CHECK(offset <= size && want <= size - offset, INVALID_MODEL,
+           "%s: external data '%s' has %llu bytes, the tensor needs %zu at offset %llu", where.c_str(),
+           file.c_str(), static_cast<unsigned long long>(size), want, static_cast<unsigned long long>(offset));
+  std::string bytes(want, '\0');
+  if (want) OW_RETURN_IF_ERROR(ext->read(file, offset, want, &bytes[0]).with_context(where));
+  return bytes;
+}
+
+Result<TensorPtr> convert_tensor(const onnx::TensorProto& p, const std::string& what, ExternalData* ext) {
   std::string where = what + " '" + p.name() + "'";
   OW_CHECK(dtype_is_valid(p.data_type()), INVALID_MODEL, "%s: invalid data_type %d", where.c_str(),
            p.data_type());
-  OW_CHECK(p.data_location() != onnx::TensorProto::EXTERNAL, INVALID_MODEL,
-           "%s: external data is not supported by this build", where.c_str());
   Dims dims;
   for (int64_t d : p.dims()) {
     OW_CHECK(d >= 0, INVALID_MODEL, "%s: negative dim %lld", where.c_str(), static_cast<long long>(d));
@@ -80,26 +113,35 @@ Result<TensorPtr> convert_tensor(const onnx::TensorProto& p, const std::string& 
   OW_CHECK(n >= 0, INVALID_MODEL, "%s: dims %s hold too many elements", where.c_str(),
            dims_to_string(dims).c_str());
   DType dtype = static_cast<DType>(p.data_type());
-  if (p.has_raw_data()) {
+  bool external = p.data_location() == onnx::TensorProto::EXTERNAL;
+  const std::string* raw = p.has_raw_data() ? &p.raw_data() : nullptr;
+  std::string external_bytes;
+  if (raw || external) {
     // Check sizes before allocating so a tiny model cannot claim a huge tensor.
     size_t want = dtype == DType::kInt4 || dtype == DType::kUint4 ? static_cast<size_t>((n + 1) / 2)
                   : dtype == DType::kComplex64 ? static_cast<size_t>(n) * 8
                   : static_cast<size_t>(n) * dtype_size(dtype);
-    OW_CHECK(dtype != DType::kString, INVALID_MODEL, "%s: string tensor with raw_data", where.c_str());
-    OW_CHECK(p.raw_data().size() == want, INVALID_MODEL,
+    OW_CHECK(dtype != DType::kString, INVALID_MODEL, "%s: string tensor with raw or external data", where.c_str());
+    if (external) {
+      OW_CHECK(want <= tensor_byte_limit(), OUT_OF_MEMORY, "%s: dims %s need %zu bytes, over the limit of %zu per tensor",
+               where.c_str(), dims_to_string(dims).c_str(), want, tensor_byte_limit());
+      OW_ASSIGN_OR_RETURN(external_bytes, read_external(p, want, ext, where));
+      raw = &external_bytes;
+    }
+    OW_CHECK(raw->size() == want, INVALID_MODEL,
              "%s: raw_data has %zu bytes, dims %s of %s need %zu", where.c_str(),
-             p.raw_data().size(), dims_to_string(dims).c_str(), dtype_name(dtype), want);
+             raw->size(), dims_to_string(dims).c_str(), dtype_name(dtype), want);
   }
   OW_ASSIGN_OR_RETURN(Tensor t, Tensor::make(dtype, dims));
-  if (p.has_raw_data()) {
+  if (raw) {
     if (dtype == DType::kInt4 || dtype == DType::kUint4) {
       for (int64_t i = 0; i < n; i++) {
-        int v = (static_cast<uint8_t>(p.raw_data()[i / 2]) >> (4 * (i % 2))) & 0xF;
+        int v = (static_cast<uint8_t>((*raw)[i / 2]) >> (4 * (i % 2))) & 0xF;
         if (dtype == DType::kInt4 && v >= 8) v -= 16;
         t.data<uint8_t>()[i] = static_cast<uint8_t>(v);
       }
-    } else if (!p.raw_data().empty()) {
-      memcpy(t.raw(), p.raw_data().data(), p.raw_data().size());
+    } else if (!raw->empty()) {
+      memcpy(t.raw(), raw->data(), raw->size());
     }
   } else {
     OW_RETURN_IF_ERROR(fill_from_typed(p, t, where));
@@ -157,9 +199,9 @@ Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
 
 // Graphs and attributes are taken mutable so each tensor's bytes in the proto are freed as
 // soon as they are converted: loading then peaks near one copy of the weights, not two.
-Status convert_graph(onnx::GraphProto& p, Graph* g, int depth);
+Status convert_graph(onnx::GraphProto& p, Graph* g, int depth, ExternalData* ext);
 
-Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const Node& node) {
+Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const Node& node, ExternalData* ext) {
   a->name = p.name();
   std::string where = node.describe() + ", attribute '" + p.name() + "'";
   int type = p.type();
@@ -182,14 +224,14 @@ Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const
     case onnx::AttributeProto::STRING: a->kind = Attribute::Kind::kString; a->s = p.s(); break;
     case onnx::AttributeProto::TENSOR: {
       a->kind = Attribute::Kind::kTensor;
-      OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor"));
+      OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor", ext));
       free_tensor_data(p.mutable_t());
       break;
     }
     case onnx::AttributeProto::GRAPH: {
       a->kind = Attribute::Kind::kGraph;
       a->g = std::make_shared<Graph>();
-      OW_RETURN_IF_ERROR(convert_graph(*p.mutable_g(), a->g.get(), depth + 1).with_context(where));
+      OW_RETURN_IF_ERROR(convert_graph(*p.mutable_g(), a->g.get(), depth + 1, ext).with_context(where));
       break;
     }
     case onnx::AttributeProto::FLOATS:
@@ -207,7 +249,7 @@ Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const
     case onnx::AttributeProto::TENSORS:
       a->kind = Attribute::Kind::kTensors;
       for (const auto& t : p.tensors()) {
-        OW_ASSIGN_OR_RETURN(TensorPtr tp, convert_tensor(t, where + " tensor"));
+        OW_ASSIGN_OR_RETURN(TensorPtr tp, convert_tensor(t, where + " tensor", ext));
         a->tensors.push_back(std::move(tp));
       }
       break;
@@ -215,7 +257,7 @@ Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const
       a->kind = Attribute::Kind::kGraphs;
       for (auto& gp : *p.mutable_graphs()) {
         auto g = std::make_shared<Graph>();
-        OW_RETURN_IF_ERROR(convert_graph(gp, g.get(), depth + 1).with_context(where));
+        OW_RETURN_IF_ERROR(convert_graph(gp, g.get(), depth + 1, ext).with_context(where));
         a->graphs.push_back(std::move(g));
       }
       break;
@@ -229,11 +271,11 @@ Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const
   return Status::ok();
 }
 
-Status convert_graph(onnx::GraphProto& p, Graph* g, int depth) {
+Status convert_graph(onnx::GraphProto& p, Graph* g, int depth, ExternalData* ext) {
   OW_CHECK(depth <= kMaxGraphDepth, INVALID_MODEL, "subgraphs nested deeper than %d", kMaxGraphDepth);
   g->name = p.name();
   for (auto& init : *p.mutable_initializer()) {
-    OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(init, "initializer"));
+    OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(init, "initializer", ext));
     g->initializers[init.name()] = std::move(t);
     free_tensor_data(&init);
   }
@@ -266,7 +308,7 @@ Status convert_graph(onnx::GraphProto& p, Graph* g, int depth) {
     n.outputs.assign(np.output().begin(), np.output().end());
     n.attributes.resize(static_cast<size_t>(np.attribute_size()));
     for (int j = 0; j < np.attribute_size(); j++)
-      OW_RETURN_IF_ERROR(convert_attribute(*np.mutable_attribute(j), &n.attributes[j], depth, n));
+      OW_RETURN_IF_ERROR(convert_attribute(*np.mutable_attribute(j), &n.attributes[j], depth, n, ext));
     g->nodes.push_back(std::move(n));
   }
   return Status::ok();
@@ -296,7 +338,8 @@ std::string locate_parse_error(const uint8_t* data, size_t size) {
 
 }  // namespace
 
-Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed) {
+Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed,
+                         ExternalData* external) {
   OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");
   OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL,
            "model is %zu bytes; protobuf limits a model to 2 GB", size);
@@ -318,7 +361,7 @@ Result<Model> load_model(const uint8_t* data, size_t size, const std::function<v
   }
   // IR version < 3 models have no opset_import; they mean ai.onnx opset 1.
   if (m.opsets.empty()) m.opsets[""] = 1;
-  OW_RETURN_IF_ERROR(convert_graph(*proto.mutable_graph(), &m.graph, 0));
+  OW_RETURN_IF_ERROR(convert_graph(*proto.mutable_graph(), &m.graph, 0, external));
   return m;
 }
 

@@ -7,13 +7,16 @@
 
 #include "core/status.h"
 #include "ir/graph.h"
+#include "model/external_data.h"
 
 namespace onnxwasm {
 
 // Parses and validates the model's structure (types, tensor sizes, attribute kinds). On a
 // protobuf failure the message names the field and byte offset where parsing stopped.
 // Parses and converts a model. `parsed`, when given, is called as soon as `data` is no longer
-// needed (after parsing, before conversion), so a caller can free the bytes early.
-Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed = nullptr);
+// needed (after parsing, before conversion), so a caller can free the bytes early. Tensors
+// with external data are read through `external` (without one, they are INVALID_MODEL).
+Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed = nullptr,
+                         ExternalData* external = nullptr);
 
 }  // namespace onnxwasm

@@ -10,6 +10,7 @@ async function main(): Promise<number> {
     numThreads: 1,
     freeDimensionOverrides: { batch: 1 },
     onProgress: (loaded: number, total: number) => void (loaded / total),
+    externalData: [{ path: 'model.onnx.data', data: new Uint8Array(8) }, { path: 'b.bin', data: 'b.bin' }],
   });
   const names: readonly string[] = session.inputNames;
   const x = new Tensor('float32', new Float32Array(4), [1, 4]);

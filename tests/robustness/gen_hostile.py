@@ -117,12 +117,15 @@ save("constant_of_shape_huge", model([helper.make_node("ConstantOfShape", ["s"],
                                      [helper.make_tensor("s", TensorProto.INT64, [3], [1 << 20, 1 << 20, 1 << 10])]),
      "OUT_OF_MEMORY", "")
 
-# External data that escapes the model's folder (and external data in general, for now).
-for name, loc in [("external_parent", "../../etc/passwd"), ("external_absolute", "/etc/passwd")]:
+# External data that escapes the model's folder: refused before anything is read.
+for name, loc, match in [("external_parent", "../../etc/passwd", "leaves the model's folder"),
+                         ("external_absolute", "/etc/passwd", "absolute path"),
+                         ("external_windows_drive", "C:\\Windows\\win.ini", "names a drive"),
+                         ("external_hidden_parent", "weights/../../../etc/passwd", "leaves the model's folder")]:
     t = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4], data_location=TensorProto.EXTERNAL)
     t.external_data.add(key="location", value=loc)
     save(name, model([helper.make_node("Add", ["x", "w"], ["y"])], [fvi("x", [4])], [fvi("y", [4])], [t]),
-         "INVALID_MODEL", "external data")
+         "INVALID_MODEL", "initializer 'w'.*" + match)
 
 # Deeply nested subgraphs (If inside If ...): past protobuf's or our depth limit.
 def nested(depth):

@@ -167,3 +167,66 @@ TEST_CASE("hostile tensors are refused before allocation", "[model]") {
   REQUIRE_FALSE(m3.is_ok());
   CHECK_THAT(m3.status().message(), Catch::Matchers::ContainsSubstring("negative dim"));
 }
+
+TEST_CASE("external data locations are confined to the model's folder", "[model]") {
+  CHECK(confine_location("w.bin").value() == "w.bin");
+  CHECK(confine_location("./weights\\a/./b.bin").value() == "weights/a/b.bin");
+  for (const char* bad : {"", "/etc/passwd", "\\\\server\\share", "C:/x.bin", "../x.bin", "a/../../x.bin",
+                          "weights/..", "./", "."}) {
+    INFO(bad);
+    auto r = confine_location(bad);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().code() == Code::INVALID_MODEL);
+  }
+  CHECK_FALSE(confine_location(std::string("a\0b", 3)).is_ok());
+}
+
+TEST_CASE("external data is read through the embedder's source, with its ranges checked", "[model]") {
+  // w: 4 floats at offset 8 of "w.bin"; the model bytes carry none of them.
+  auto model_with = [](const std::vector<std::pair<std::string, std::string>>& kv) {
+    onnx::ModelProto mp;
+    mp.set_ir_version(8);
+    mp.add_opset_import()->set_version(13);
+    onnx::TensorProto* t = mp.mutable_graph()->add_initializer();
+    t->set_name("w");
+    t->set_data_type(1);
+    t->add_dims(4);
+    t->set_data_location(onnx::TensorProto::EXTERNAL);
+    for (const auto& [k, v] : kv) {
+      auto* e = t->add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    }
+    return mp.SerializeAsString();
+  };
+  const float values[4] = {1.5f, -2.f, 3.25f, 4.f};
+  std::vector<uint8_t> file(8 + sizeof(values), 0xEE);
+  memcpy(file.data() + 8, values, sizeof(values));
+  BufferExternalData ext;
+  ext.add("w.bin", file);
+  auto load_ext = [&](const std::string& bytes) {
+    return load_model(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr, &ext);
+  };
+
+  auto m = load_ext(model_with({{"location", "./w.bin"}, {"offset", "8"}, {"length", "16"}}));
+  INFO(m.status().to_string());
+  REQUIRE(m.is_ok());
+  const Tensor& w = *m.value().graph.initializers.at("w");
+  CHECK(std::vector<float>(w.data<float>(), w.data<float>() + 4) == std::vector<float>(values, values + 4));
+
+  auto refused = [&](const std::string& bytes, const char* what) {
+    auto r = load_ext(bytes);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().code() == Code::INVALID_MODEL);
+    CHECK_THAT(r.status().message(), Catch::Matchers::ContainsSubstring(what));
+  };
+  refused(model_with({{"location", "../w.bin"}}), "leaves the model's folder");
+  refused(model_with({{"location", "/tmp/w.bin"}}), "absolute path");
+  refused(model_with({{"location", "w.bin"}, {"offset", "16"}}), "has 24 bytes, the tensor needs 16 at offset 16");
+  refused(model_with({{"location", "w.bin"}, {"offset", "-1"}}), "is not a number");
+  refused(model_with({{"location", "w.bin"}, {"length", "12"}}), "length 12");
+  refused(model_with({{"location", "other.bin"}}), "'other.bin' was not given");
+  auto none = load(model_with({{"location", "w.bin"}}));
+  REQUIRE_FALSE(none.is_ok());
+  CHECK_THAT(none.status().message(), Catch::Matchers::ContainsSubstring("no external data was given"));
+}
