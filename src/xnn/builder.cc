@@ -53,8 +53,8 @@ Result<uint32_t> XnnBuilder::packed_tensor(std::vector<float> data, const Dims& 
   return define(dims, packed_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
 }
 
-Result<uint32_t> XnnBuilder::packed_view(const Tensor& constant, const Node& node) {
-  return define(constant.dims(), constant.raw(), XNN_INVALID_VALUE_ID, 0, node);
+Result<uint32_t> XnnBuilder::packed_view(const Tensor& constant, const Dims& dims, const Node& node) {
+  return define(dims, constant.raw(), XNN_INVALID_VALUE_ID, 0, node);
 }
 
 void XnnBuilder::release_packed() {

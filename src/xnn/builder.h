@@ -47,7 +47,7 @@ class XnnBuilder {
   // created: `data` is freed right after (see release_packed), or for `packed_view`, never
   // copied at all (the constant itself is dropped once every plan is built).
   Result<uint32_t> packed_tensor(std::vector<float> data, const Dims& dims, const Node& node);
-  Result<uint32_t> packed_view(const Tensor& constant, const Node& node);
+  Result<uint32_t> packed_view(const Tensor& constant, const Dims& dims, const Node& node);
   // Frees packed_tensor data once xnn_create_runtime has packed it; it is first overwritten
   // with NaN so a read after creation shows in the parity tests instead of passing silently.
   void release_packed();

@@ -22,15 +22,21 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
   if (!b) return Status::ok();
 
-  std::vector<float> ohwi(static_cast<size_t>(w.size()));
-  const float* src = w.data<float>();
-  for (int64_t o = 0; o < m; o++)
-    for (int64_t i = 0; i < cg; i++)
-      for (int64_t y = 0; y < kh; y++)
-        for (int64_t xx = 0; xx < kw; xx++)
-          ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
+  uint32_t filter;
+  if (cg == 1 || kh * kw == 1) {
+    // Depthwise and 1x1 filters: OIHW already is XNNPACK's OHWI order, no copy needed.
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(w, {m, kh, kw, cg}, n));
+  } else {
+    std::vector<float> ohwi(static_cast<size_t>(w.size()));
+    const float* src = w.data<float>();
+    for (int64_t o = 0; o < m; o++)
+      for (int64_t i = 0; i < cg; i++)
+        for (int64_t y = 0; y < kh; y++)
+          for (int64_t xx = 0; xx < kw; xx++)
+            ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
+    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
+  }
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
     OW_ASSIGN_OR_RETURN(bias, b->input(pn.inputs[2], Layout::kNative, n));

@@ -27,7 +27,7 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
   uint32_t filter;
   if (alpha == 1.f) {
-    OW_ASSIGN_OR_RETURN(filter, b->packed_view(B, n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(B, B.dims(), n));
   } else {
     std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
     for (float& v : w) v *= alpha;

@@ -4,6 +4,7 @@
 // end in OK or an error Status; a crash, sanitizer report or timeout is a bug.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "model/load.h"
 #include "ir/tensor.h"
@@ -12,7 +13,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Folding a constant is real work; keep each input's tensors small so fuzzing stays fast.
   onnxwasm::set_tensor_byte_limit(size_t(64) << 20);
-  auto model = onnxwasm::load_model(data, size);
+  // External data: one small file, so locations, offsets and lengths get exercised too.
+  static onnxwasm::BufferExternalData* ext = [] {
+    auto* e = new onnxwasm::BufferExternalData();
+    e->add("w.bin", std::vector<uint8_t>(4096, 0x3f));
+    return e;
+  }();
+  auto model = onnxwasm::load_model(data, size, nullptr, ext);
   if (!model.is_ok()) return 0;
   auto program = onnxwasm::compile_program(model.value(), {});
   (void)program;

@@ -84,9 +84,10 @@ test('heap growth while loading a model, relative to its size', async (t) => {
     `the session holds ${held} B (${(held / bytes.length).toFixed(2)} x model)`);
   // Held: the weights packed by XNNPACK (the model bytes, the proto's copy, the IR's copy and
   // the reordered copies are all freed by then) plus XNNPACK's activation arena. The peak is
-  // one IR copy + the reordered conv weights + the packed ones while XNNPACK packs.
+  // parse (model bytes + the proto) and packing (the IR copy + the packed weights + reordered
+  // 3x3 filters), each about twice the model.
   assert.ok(held < 2 * bytes.length, `the session holds ${held} B`);
-  assert.ok(grown < 4 * bytes.length, `the heap grew ${grown} B`);
+  assert.ok(grown < 3.5 * bytes.length, `the heap grew ${grown} B`);
   await s.release();
   await anchor.release();
 });
