@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # All tests, from a fresh machine: set-up and build (scripts/build.sh), test models
 # (scripts/gen_models.py, cached by the script's hash), then include fences, Catch2 natively
-# and in wasm (XNNPACK parity), tsc over the public types, and the Node API tests.
+# and in wasm (XNNPACK parity), tsc over the public types, the Node API tests, and the ONNX
+# backend conformance suite against its manifest (tests/conformance/expected.txt).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -39,3 +40,5 @@ echo "== tsc over the public types"
 node_modules/.bin/tsc -p js/types/tsconfig.json
 echo "== Node API tests"
 node --test --test-concurrency=1 tests/js/
+echo "== ONNX backend conformance (threaded build) against tests/conformance/expected.txt"
+node tests/conformance/run.mjs --check

@@ -39,11 +39,11 @@ Status check_attr_kind(const Node& n, std::string_view name, Attribute::Kind kin
 Result<int64_t> normalize_axis(const Node& n, const char* what, int64_t axis, int64_t rank,
                                bool allow_end) {
   int64_t hi = allow_end ? rank + 1 : rank;
-  if (axis < -hi || axis >= hi)
+  if (axis < -rank || axis >= hi)
     return make_status(Code::INVALID_MODEL, "%s: %s %lld is out of range for rank %lld",
                        n.describe().c_str(), what, static_cast<long long>(axis),
                        static_cast<long long>(rank));
-  return axis < 0 ? axis + hi : axis;
+  return axis < 0 ? axis + rank : axis;  // with allow_end, -rank is 0 and rank is the end
 }
 
 Status check_input_count(const InferContext& ctx, size_t min, size_t max) {

@@ -24,6 +24,16 @@ Status infer_identity(InferContext& ctx) {
   return Status::ok();
 }
 
+// Dropout at inference is the identity. In training mode (input 2, opset 12) with a non-zero
+// ratio it is random: refused rather than silently run as the identity.
+Status run_dropout(KernelContext& ctx) {
+  bool training = ctx.has_input(2) && ctx.in(2).size() == 1 && static_cast<const uint8_t*>(ctx.in(2).raw())[0] != 0;
+  float ratio = ctx.has_input(1) && ctx.in(1).size() == 1 ? ctx.in(1).float_at(0) : 0.5f;
+  OW_CHECK(!training || ratio == 0.f, UNSUPPORTED_OP, "%s: training-mode Dropout with ratio %g is random; "
+           "this engine runs inference only", ctx.node.describe().c_str(), ratio);
+  return run_copy(ctx);
+}
+
 // Reshape's target shape, resolved against the input's dims.
 Status infer_reshape(InferContext& ctx) {
   const std::string where = ctx.node.describe();
@@ -217,7 +227,7 @@ Status run_transpose(KernelContext& ctx) {
 }  // namespace
 
 extern const OpDef kIdentity = {"Identity", "", 1, infer_identity, nullptr, run_copy};
-extern const OpDef kDropout = {"Dropout", "", 1, infer_identity, nullptr, run_copy};
+extern const OpDef kDropout = {"Dropout", "", 1, infer_identity, nullptr, run_dropout};
 extern const OpDef kReshape = {"Reshape", "", 1, infer_reshape, nullptr, run_copy};
 extern const OpDef kFlatten = {"Flatten", "", 1, infer_flatten, nullptr, run_copy};
 extern const OpDef kSqueeze = {"Squeeze", "", 1, infer_squeeze, nullptr, run_copy};

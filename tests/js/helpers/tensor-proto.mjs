@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Reads a serialized onnx.TensorProto (the ONNX test data's *.pb files) into
 // { name, type, dims, data }: a tiny protobuf wire-format decoder, test-side only.
+// data_type -> [JS type name, typed array]. bfloat16 and the float8 types are raw bits; int4
+// and uint4 one element per byte (their raw_data packs two per byte). Strings are arrays.
 const TYPES = {
   1: ['float32', Float32Array], 2: ['uint8', Uint8Array], 3: ['int8', Int8Array], 4: ['uint16', Uint16Array],
-  5: ['int16', Int16Array], 6: ['int32', Int32Array], 7: ['int64', BigInt64Array], 9: ['bool', Uint8Array],
-  10: ['float16', Uint16Array], 11: ['float64', Float64Array], 12: ['uint32', Uint32Array], 13: ['uint64', BigUint64Array],
+  5: ['int16', Int16Array], 6: ['int32', Int32Array], 7: ['int64', BigInt64Array], 8: ['string', Array],
+  9: ['bool', Uint8Array], 10: ['float16', Uint16Array], 11: ['float64', Float64Array], 12: ['uint32', Uint32Array],
+  13: ['uint64', BigUint64Array], 14: ['complex64', Float32Array], 15: ['complex128', Float64Array],
+  16: ['bfloat16', Uint16Array], 17: ['float8e4m3fn', Uint8Array], 18: ['float8e4m3fnuz', Uint8Array],
+  19: ['float8e5m2', Uint8Array], 20: ['float8e5m2fnuz', Uint8Array], 21: ['uint4', Uint8Array], 22: ['int4', Int8Array],
 };
 
-function reader(buf) {
+export function reader(buf) {
   let pos = 0;
   const varint = () => {
     let result = 0n, shift = 0n;
@@ -36,6 +41,7 @@ export function parseTensorProto(bytes) {
   const r = reader(bytes);
   const dims = [];
   let dataType = 0, name = '', raw = null;
+  const strings = [];
   const floats = [], ints32 = [], ints64 = [], doubles = [];
   while (!r.done()) {
     const tag = Number(r.varint());
@@ -47,6 +53,7 @@ export function parseTensorProto(bytes) {
     else if (field === 2) dataType = Number(r.varint());
     else if (field === 8) name = new TextDecoder().decode(r.bytes());
     else if (field === 9) raw = r.bytes();
+    else if (field === 6 && wire === 2) strings.push(new TextDecoder().decode(r.bytes()));
     else if (field === 4 && wire === 2) { const b = r.bytes(); const dv = new DataView(b.buffer, b.byteOffset, b.byteLength); for (let i = 0; i < b.length; i += 4) floats.push(dv.getFloat32(i, true)); }
     else if (field === 5) packedOr((x) => x.varint(), ints32);
     else if (field === 7) packedOr((x) => x.varint(), ints64);
@@ -56,7 +63,14 @@ export function parseTensorProto(bytes) {
   const [type, Arr] = TYPES[dataType] || [];
   if (!type) throw new Error(`TensorProto data_type ${dataType} not handled by the test reader`);
   let data;
-  if (raw) {
+  const count = dims.reduce((x, y) => x * y, 1);
+  if (type === 'string') data = strings;
+  else if ((type === 'int4' || type === 'uint4') && raw) {
+    data = new Arr(count).map((_, i) => {
+      const v = (raw[i >> 1] >> (4 * (i & 1))) & 15;
+      return type === 'int4' && v >= 8 ? v - 16 : v;
+    });
+  } else if (raw) {
     const copy = new Uint8Array(raw);  // a copy: Node Buffer.slice() would share memory
     data = new Arr(copy.buffer, 0, copy.byteLength / Arr.BYTES_PER_ELEMENT);
   } else if (type === 'float32') data = Float32Array.from(floats);
