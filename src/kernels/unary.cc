@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Elementwise unary float ops (float32/float64): Relu, LeakyRelu, Sigmoid, Tanh, Exp, Log,
 // Sqrt, Abs, Neg, Floor, Ceil, Round (half to even), Erf, Elu, Selu, HardSigmoid, HardSwish,
-// Softplus, Reciprocal, Sin, Cos, and Clip (attributes before opset 11, inputs after).
-// Abs/Neg/Relu also take integer types.
+// Softplus, Reciprocal, Sin, Cos, Tan, the inverse and hyperbolic trig ops, Softsign,
+// ThresholdedRelu, Shrink, Sign, Celu, Mish, Gelu (erf or tanh), and Clip (attributes before
+// opset 11, inputs after). Abs/Neg/Relu/Clip/Sign/Shrink also take integer types.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
+#include "kernels/dispatch.h"
 #include "kernels/op.h"
 
 namespace onnxwasm {
@@ -13,7 +16,9 @@ namespace {
 
 enum class UnaryKind { kRelu, kLeakyRelu, kSigmoid, kTanh, kExp, kLog, kSqrt, kAbs, kNeg, kFloor,
                        kCeil, kRound, kErf, kElu, kSelu, kHardSigmoid, kHardSwish, kSoftplus,
-                       kReciprocal, kSin, kCos, kClip };
+                       kReciprocal, kSin, kCos, kClip, kTan, kAsin, kAcos, kAtan, kSinh, kCosh,
+                       kAsinh, kAcosh, kAtanh, kSoftsign, kThresholdedRelu, kShrink, kSign, kCelu,
+                       kMish, kGelu };
 
 struct UnaryState {
   UnaryKind kind;
@@ -36,6 +41,19 @@ Status prepare_unary(const Node& node, int64_t opset, OpState* state) {
       s->alpha = attr_float(node, "alpha", 0.2f);
       s->beta = attr_float(node, "beta", 0.5f);
       break;
+    case UnaryKind::kThresholdedRelu: s->alpha = attr_float(node, "alpha", 1.0f); break;
+    case UnaryKind::kCelu: s->alpha = attr_float(node, "alpha", 1.0f); break;
+    case UnaryKind::kShrink:
+      s->alpha = attr_float(node, "lambd", 0.5f);
+      s->beta = attr_float(node, "bias", 0.0f);
+      break;
+    case UnaryKind::kGelu: {
+      std::string a = attr_string(node, "approximate", "none");
+      OW_CHECK(a == "none" || a == "tanh", INVALID_MODEL, "%s: approximate must be 'none' or 'tanh', got '%s'",
+               node.describe().c_str(), a.c_str());
+      s->alpha = a == "tanh" ? 1.f : 0.f;
+      break;
+    }
     case UnaryKind::kClip:
       if (opset < 11) {
         s->lo = attr_float(node, "min", s->lo);
@@ -49,15 +67,17 @@ Status prepare_unary(const Node& node, int64_t opset, OpState* state) {
 }
 
 bool takes_ints(UnaryKind k) {
-  return k == UnaryKind::kAbs || k == UnaryKind::kNeg || k == UnaryKind::kRelu || k == UnaryKind::kClip;
+  return k == UnaryKind::kAbs || k == UnaryKind::kNeg || k == UnaryKind::kRelu || k == UnaryKind::kClip ||
+         k == UnaryKind::kSign || k == UnaryKind::kShrink;
 }
 
 Status infer_unary(InferContext& ctx) {
   const auto* s = state_as<UnaryState>(ctx.state);
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, s->kind == UnaryKind::kClip ? 3 : 1));
   if (takes_ints(s->kind))
-    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kInt8,
-                                            DType::kInt16, DType::kInt32, DType::kInt64}));
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kInt8, DType::kUint8,
+                                            DType::kInt16, DType::kUint16, DType::kInt32, DType::kUint32,
+                                            DType::kInt64, DType::kUint64}));
   else
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
   for (size_t i = 1; i < ctx.num_inputs(); i++) {
@@ -99,6 +119,25 @@ void apply(const UnaryState& s, const T* x, T* y, int64_t n, double lo, double h
       case UnaryKind::kSin: r = std::sin(v); break;
       case UnaryKind::kCos: r = std::cos(v); break;
       case UnaryKind::kClip: r = v < lo ? lo : (v > hi ? hi : v); break;
+      case UnaryKind::kTan: r = std::tan(v); break;
+      case UnaryKind::kAsin: r = std::asin(v); break;
+      case UnaryKind::kAcos: r = std::acos(v); break;
+      case UnaryKind::kAtan: r = std::atan(v); break;
+      case UnaryKind::kSinh: r = std::sinh(v); break;
+      case UnaryKind::kCosh: r = std::cosh(v); break;
+      case UnaryKind::kAsinh: r = std::asinh(v); break;
+      case UnaryKind::kAcosh: r = std::acosh(v); break;
+      case UnaryKind::kAtanh: r = std::atanh(v); break;
+      case UnaryKind::kSoftsign: r = v / (1 + std::fabs(v)); break;
+      case UnaryKind::kThresholdedRelu: r = v > s.alpha ? v : 0; break;
+      case UnaryKind::kShrink: r = v < -s.alpha ? v + s.beta : (v > s.alpha ? v - s.beta : 0); break;
+      case UnaryKind::kSign: r = v > 0 ? 1 : (v < 0 ? -1 : (v == 0 ? 0 : v)); break;
+      case UnaryKind::kCelu: r = std::fmax(0, v) + std::fmin(0, s.alpha * (std::exp(v / s.alpha) - 1)); break;
+      case UnaryKind::kMish: r = v * std::tanh(v > 0 ? v + std::log1p(std::exp(-v)) : std::log1p(std::exp(v))); break;
+      case UnaryKind::kGelu:
+        r = s.alpha != 0 ? 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)))
+                         : 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+        break;
     }
     y[i] = static_cast<T>(r);
   }
@@ -112,6 +151,12 @@ void apply_int(const UnaryState& s, const T* x, T* y, int64_t n, double lo, doub
       case UnaryKind::kAbs: y[i] = v < 0 ? static_cast<T>(-v) : v; break;
       case UnaryKind::kNeg: y[i] = static_cast<T>(-v); break;
       case UnaryKind::kRelu: y[i] = v > 0 ? v : 0; break;
+      case UnaryKind::kSign: y[i] = static_cast<T>(v > 0 ? 1 : (v < 0 ? -1 : 0)); break;
+      case UnaryKind::kShrink: {
+        double d = static_cast<double>(v);
+        y[i] = static_cast<T>(d < -s.alpha ? d + s.beta : (d > s.alpha ? d - s.beta : 0));
+        break;
+      }
       default: y[i] = v < lo ? static_cast<T>(lo) : (v > hi ? static_cast<T>(hi) : v); break;
     }
   }
@@ -131,11 +176,12 @@ Status run_unary(KernelContext& ctx) {
   switch (x.dtype()) {
     case DType::kFloat32: apply(s, x.data<float>(), y.data<float>(), x.size(), lo, hi); break;
     case DType::kFloat64: apply(s, x.data<double>(), y.data<double>(), x.size(), lo, hi); break;
-    case DType::kInt8: apply_int(s, x.data<int8_t>(), y.data<int8_t>(), x.size(), lo, hi); break;
-    case DType::kInt16: apply_int(s, x.data<int16_t>(), y.data<int16_t>(), x.size(), lo, hi); break;
-    case DType::kInt32: apply_int(s, x.data<int32_t>(), y.data<int32_t>(), x.size(), lo, hi); break;
-    case DType::kInt64: apply_int(s, x.data<int64_t>(), y.data<int64_t>(), x.size(), lo, hi); break;
-    default: return make_status(Code::INTERNAL, "unary: unexpected dtype");
+    default:
+      return visit_numeric(x.dtype(), [&](auto t) {
+        using T = decltype(t);
+        if constexpr (std::is_integral_v<T>) apply_int(s, x.data<T>(), y.data<T>(), x.size(), lo, hi);
+        return Status::ok();
+      });
   }
   return Status::ok();
 }
@@ -167,5 +213,21 @@ OW_UNARY(Reciprocal, 1)
 OW_UNARY(Sin, 7)
 OW_UNARY(Cos, 7)
 OW_UNARY(Clip, 1)
+OW_UNARY(Tan, 7)
+OW_UNARY(Asin, 7)
+OW_UNARY(Acos, 7)
+OW_UNARY(Atan, 7)
+OW_UNARY(Sinh, 9)
+OW_UNARY(Cosh, 9)
+OW_UNARY(Asinh, 9)
+OW_UNARY(Acosh, 9)
+OW_UNARY(Atanh, 9)
+OW_UNARY(Softsign, 1)
+OW_UNARY(ThresholdedRelu, 10)
+OW_UNARY(Shrink, 9)
+OW_UNARY(Sign, 9)
+OW_UNARY(Celu, 12)
+OW_UNARY(Mish, 18)
+OW_UNARY(Gelu, 20)
 
 }  // namespace onnxwasm
