@@ -13,6 +13,15 @@ export const DTYPES = Object.freeze({
   float64: { id: 11, array: Float64Array, bytes: 8 },
   uint32: { id: 12, array: Uint32Array, bytes: 4 },
   uint64: { id: 13, array: BigUint64Array, bytes: 8 },
+  // Beyond onnxruntime-web: raw bits for bfloat16 and the float8 types, one element per byte
+  // for the 4-bit integers.
+  bfloat16: { id: 16, array: Uint16Array, bytes: 2 },
+  float8e4m3fn: { id: 17, array: Uint8Array, bytes: 1 },
+  float8e4m3fnuz: { id: 18, array: Uint8Array, bytes: 1 },
+  float8e5m2: { id: 19, array: Uint8Array, bytes: 1 },
+  float8e5m2fnuz: { id: 20, array: Uint8Array, bytes: 1 },
+  uint4: { id: 21, array: Uint8Array, bytes: 1 },
+  int4: { id: 22, array: Int8Array, bytes: 1 },
 });
 
 const BY_ID = new Map(Object.entries(DTYPES).map(([name, d]) => [d.id, name]));

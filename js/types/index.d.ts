@@ -2,15 +2,22 @@
 // Public types of onnx-wasm: a drop-in subset of onnxruntime-web's API (hand-written; checked
 // by tsc against tests/js/types-check.ts and the examples).
 
+/**
+ * Element types. Beyond onnxruntime-web's: `bfloat16` (raw bits in a Uint16Array), the float8
+ * types (raw bits in a Uint8Array), `int4` / `uint4` (one element per byte).
+ */
 export type TensorType =
   | 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16'
-  | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
+  | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool'
+  | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'int4' | 'uint4';
 
 export interface TensorDataTypeMap {
   float32: Float32Array; float16: Uint16Array; float64: Float64Array;
   int8: Int8Array; uint8: Uint8Array; int16: Int16Array; uint16: Uint16Array;
   int32: Int32Array; uint32: Uint32Array; int64: BigInt64Array; uint64: BigUint64Array;
   bool: Uint8Array;
+  bfloat16: Uint16Array; float8e4m3fn: Uint8Array; float8e4m3fnuz: Uint8Array;
+  float8e5m2: Uint8Array; float8e5m2fnuz: Uint8Array; int4: Int8Array; uint4: Uint8Array;
 }
 
 export type TensorData = TensorDataTypeMap[TensorType];

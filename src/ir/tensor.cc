@@ -114,11 +114,11 @@ int64_t Tensor::int_at(int64_t i) const {
     case DType::kInt64: return data<int64_t>()[i];
     case DType::kInt32: return data<int32_t>()[i];
     case DType::kInt16: return data<int16_t>()[i];
-    case DType::kInt8: return data<int8_t>()[i];
+    case DType::kInt8: case DType::kInt4: return data<int8_t>()[i];
     case DType::kUint64: return static_cast<int64_t>(data<uint64_t>()[i]);
     case DType::kUint32: return data<uint32_t>()[i];
     case DType::kUint16: return data<uint16_t>()[i];
-    case DType::kUint8: case DType::kBool: return data<uint8_t>()[i];
+    case DType::kUint8: case DType::kBool: case DType::kUint4: return data<uint8_t>()[i];
     case DType::kFloat32: return static_cast<int64_t>(data<float>()[i]);
     case DType::kFloat64: return static_cast<int64_t>(data<double>()[i]);
     default: return 0;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Elementwise binary arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, and the
-// variadic Max, Min, Sum, Mean. Float32/float64 and integer types (Pow: float only). Integer
-// Div truncates toward zero as onnxruntime does; division by zero in integers yields 0.
+// Elementwise binary arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, Mod (fmod
+// or Python's sign-of-divisor remainder), PRelu, and the variadic Max, Min, Sum, Mean.
+// Float32/float64 and integer types (Mean: float only; Pow's exponent may be another type).
+// Integer Div truncates toward zero as onnxruntime does; integer division by zero yields 0.
 #include <cmath>
 
 #include "kernels/broadcast.h"
@@ -10,13 +11,13 @@
 namespace onnxwasm {
 namespace {
 
-enum class BinKind { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kSum, kMean };
+enum class BinKind { kAdd, kSub, kMul, kDiv, kPow, kMax, kMin, kSum, kMean, kMod, kPRelu, kFmodInt };
 
-struct BinState { BinKind kind; };
+struct BinState { BinKind kind; bool fmod; };
 
 template <BinKind K>
-Status prepare_bin(const Node&, int64_t, OpState* state) {
-  *state = std::make_shared<BinState>(BinState{K});
+Status prepare_bin(const Node& node, int64_t, OpState* state) {
+  *state = std::make_shared<BinState>(BinState{K, attr_int(node, "fmod", 0) != 0});
   return Status::ok();
 }
 
@@ -25,7 +26,7 @@ bool variadic(BinKind k) { return k == BinKind::kMax || k == BinKind::kMin || k 
 Status infer_bin(InferContext& ctx) {
   BinKind k = state_as<BinState>(ctx.state)->kind;
   OW_RETURN_IF_ERROR(check_variadic_inputs(ctx, variadic(k) ? 1 : 2, variadic(k) ? 1024 : 2));
-  if (k == BinKind::kPow || k == BinKind::kMean)
+  if (k == BinKind::kMean)
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
   else
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kInt8,
@@ -51,6 +52,19 @@ Status infer_bin(InferContext& ctx) {
 template <class T>
 T combine(BinKind k, T a, T b) {
   switch (k) {
+    case BinKind::kPRelu: return a < 0 ? static_cast<T>(a * b) : a;
+    case BinKind::kFmodInt:
+      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : static_cast<T>(a % b);
+      else return std::fmod(a, b);
+    case BinKind::kMod:  // Python's %: the sign of the divisor (integers; fmod=1 goes to kFmod)
+      if constexpr (std::is_integral_v<T>) {
+        if (b == 0) return T(0);
+        T r = static_cast<T>(a % b);
+        if constexpr (std::is_signed_v<T>) { if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b); }
+        return r;
+      } else {
+        return std::fmod(a, b);
+      }
     case BinKind::kAdd: case BinKind::kSum: case BinKind::kMean: return static_cast<T>(a + b);
     case BinKind::kSub: return static_cast<T>(a - b);
     case BinKind::kMul: return static_cast<T>(a * b);
@@ -113,7 +127,12 @@ Status run_typed(KernelContext& ctx, BinKind k) {
 }
 
 Status run_bin(KernelContext& ctx) {
-  BinKind k = state_as<BinState>(ctx.state)->kind;
+  const auto* st = state_as<BinState>(ctx.state);
+  BinKind k = st->kind;
+  // Mod with fmod=1 is C's fmod (the sign of the dividend): for floats that is kMod already,
+  // for integers it is truncating %, i.e. Div's remainder.
+  if (k == BinKind::kMod && st->fmod && ctx.in(0).dtype() != DType::kFloat32 && ctx.in(0).dtype() != DType::kFloat64)
+    k = BinKind::kFmodInt;
   switch (ctx.in(0).dtype()) {
     case DType::kFloat32: return run_typed<float>(ctx, k);
     case DType::kFloat64: return run_typed<double>(ctx, k);
@@ -142,5 +161,7 @@ OW_BINARY(Max)
 OW_BINARY(Min)
 OW_BINARY(Sum)
 OW_BINARY(Mean)
+OW_BINARY(Mod)
+OW_BINARY(PRelu)
 
 }  // namespace onnxwasm

@@ -2,7 +2,7 @@
 // Ops that only move or re-label data, any dtype: Reshape (opsets 1-14; 0 copies a dim unless
 // allowzero, -1 infers), Flatten, Squeeze/Unsqueeze (axes as attribute before opset 13, input
 // after), Identity, Dropout (inference: identity; mask output all true), Shape (start/end from
-// opset 15), Transpose.
+// opset 15), Size, Transpose.
 #include <algorithm>
 #include <cstring>
 
@@ -29,8 +29,9 @@ Status infer_identity(InferContext& ctx) {
 Status run_dropout(KernelContext& ctx) {
   bool training = ctx.has_input(2) && ctx.in(2).size() == 1 && static_cast<const uint8_t*>(ctx.in(2).raw())[0] != 0;
   float ratio = ctx.has_input(1) && ctx.in(1).size() == 1 ? ctx.in(1).float_at(0) : 0.5f;
-  OW_CHECK(!training || ratio == 0.f, UNSUPPORTED_OP, "%s: training-mode Dropout with ratio %g is random; "
-           "this engine runs inference only", ctx.node.describe().c_str(), ratio);
+  // (The runtime prefixes the node's name.)
+  OW_CHECK(!training || ratio == 0.f, UNSUPPORTED_OP,
+           "training-mode Dropout with ratio %g is random; this engine runs inference only", ratio);
   return run_copy(ctx);
 }
 
@@ -183,6 +184,17 @@ Status run_shape(KernelContext& ctx) {
   return Status::ok();
 }
 
+Status infer_size(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
+  ctx.set_output(0, DType::kInt64, {});
+  return Status::ok();
+}
+
+Status run_size(KernelContext& ctx) {
+  ctx.out(0).data<int64_t>()[0] = ctx.in(0).size();
+  return Status::ok();
+}
+
 Status infer_transpose(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
   const Dims& in = ctx.in(0).dims;
@@ -233,6 +245,7 @@ extern const OpDef kFlatten = {"Flatten", "", 1, infer_flatten, nullptr, run_cop
 extern const OpDef kSqueeze = {"Squeeze", "", 1, infer_squeeze, nullptr, run_copy};
 extern const OpDef kUnsqueeze = {"Unsqueeze", "", 1, infer_unsqueeze, nullptr, run_copy};
 extern const OpDef kShape = {"Shape", "", 1, infer_shape, nullptr, run_shape};
+extern const OpDef kSize = {"Size", "", 1, infer_size, nullptr, run_size};
 extern const OpDef kTranspose = {"Transpose", "", 1, infer_transpose, nullptr, run_transpose};
 
 }  // namespace onnxwasm

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Concat (any dtype), Gather (any dtype, int32/int64 indices, negative indices), Constant
-// (value / value_float(s) / value_int(s) / value_string(s)), ConstantOfShape, Cast between
-// numeric types and bool.
+// (value / value_float(s) / value_int(s) / value_string(s)), ConstantOfShape.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -195,67 +194,11 @@ Status run_constant_of_shape(KernelContext& ctx) {
   return Status::ok();
 }
 
-Status infer_cast(InferContext& ctx) {
-  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
-  int64_t to = attr_int(ctx.node, "to", 0);
-  OW_CHECK(dtype_is_valid(static_cast<int32_t>(to)), INVALID_MODEL, "%s: attribute 'to' = %lld is not a data type",
-           ctx.node.describe().c_str(), static_cast<long long>(to));
-  DType out = static_cast<DType>(to);
-  auto numeric = [](DType t) {
-    return t == DType::kFloat32 || t == DType::kFloat64 || t == DType::kInt8 || t == DType::kUint8 ||
-           t == DType::kInt16 || t == DType::kUint16 || t == DType::kInt32 || t == DType::kUint32 ||
-           t == DType::kInt64 || t == DType::kUint64 || t == DType::kBool;
-  };
-  OW_CHECK(numeric(out) && numeric(ctx.in(0).dtype), UNSUPPORTED_OP, "%s: Cast from %s to %s is not supported",
-           ctx.node.describe().c_str(), dtype_name(ctx.in(0).dtype), dtype_name(out));
-  ctx.set_output(0, out, ctx.in(0).dims);
-  return Status::ok();
-}
-
-template <class To>
-void cast_to(const Tensor& x, Tensor& y) {
-  To* out = y.data<To>();
-  for (int64_t i = 0; i < x.size(); i++) {
-    if constexpr (std::is_same_v<To, bool>) {
-      out[i] = x.float_at(i) != 0;
-    } else if constexpr (std::is_floating_point_v<To>) {
-      out[i] = static_cast<To>(x.float_at(i));
-    } else {
-      // Through int64 keeps large integers exact; floats truncate toward zero.
-      bool is_float = x.dtype() == DType::kFloat32 || x.dtype() == DType::kFloat64;
-      double f = is_float ? x.float_at(i) : 0;
-      out[i] = is_float ? (std::isfinite(f) ? static_cast<To>(static_cast<int64_t>(f)) : To(0))
-                        : static_cast<To>(x.int_at(i));
-    }
-  }
-}
-
-Status run_cast(KernelContext& ctx) {
-  const Tensor& x = ctx.in(0);
-  Tensor& y = ctx.out(0);
-  switch (y.dtype()) {
-    case DType::kFloat32: cast_to<float>(x, y); break;
-    case DType::kFloat64: cast_to<double>(x, y); break;
-    case DType::kInt8: cast_to<int8_t>(x, y); break;
-    case DType::kUint8: cast_to<uint8_t>(x, y); break;
-    case DType::kInt16: cast_to<int16_t>(x, y); break;
-    case DType::kUint16: cast_to<uint16_t>(x, y); break;
-    case DType::kInt32: cast_to<int32_t>(x, y); break;
-    case DType::kUint32: cast_to<uint32_t>(x, y); break;
-    case DType::kInt64: cast_to<int64_t>(x, y); break;
-    case DType::kUint64: cast_to<uint64_t>(x, y); break;
-    case DType::kBool: cast_to<bool>(x, y); break;
-    default: return make_status(Code::INTERNAL, "Cast: unexpected dtype");
-  }
-  return Status::ok();
-}
-
 }  // namespace
 
 extern const OpDef kConcat = {"Concat", "", 1, infer_concat, nullptr, run_concat};
 extern const OpDef kGather = {"Gather", "", 1, infer_gather, nullptr, run_gather};
 extern const OpDef kConstant = {"Constant", "", 1, infer_constant, prepare_constant, run_constant};
 extern const OpDef kConstantOfShape = {"ConstantOfShape", "", 9, infer_constant_of_shape, nullptr, run_constant_of_shape};
-extern const OpDef kCast = {"Cast", "", 1, infer_cast, nullptr, run_cast};
 
 }  // namespace onnxwasm

@@ -22,7 +22,20 @@ if (engine === 'onnx-wasm') {
   throw new Error(`unknown engine ${engine}`);
 }
 
-const FLOATS = new Set(['float32', 'float64', 'float16', 'bfloat16', 'complex64', 'complex128']);
+const FLOATS = new Set(['float32', 'float64', 'float16', 'bfloat16', 'complex64', 'complex128',
+  'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz']);
+
+// float8 bits -> number (ONNX's four formats: exponent bits, bias, inf, unsigned zero).
+const F8 = { float8e4m3fn: [4, 7, false, false], float8e4m3fnuz: [4, 8, false, true],
+  float8e5m2: [5, 15, true, false], float8e5m2fnuz: [5, 16, false, true] };
+function float8(type, bits) {
+  const [eb, bias, inf, uz] = F8[type], mb = 7 - eb;
+  if (uz && bits === 0x80) return NaN;
+  const s = bits & 0x80 ? -1 : 1, e = (bits >> mb) & ((1 << eb) - 1), m = bits & ((1 << mb) - 1);
+  if (!uz && inf && e === (1 << eb) - 1) return m ? NaN : s * Infinity;
+  if (!uz && !inf && (bits & 0x7f) === 0x7f) return NaN;
+  return s * (e ? (1 + m / (1 << mb)) * 2 ** (e - bias) : m * 2 ** (1 - bias - mb));
+}
 
 function half(bits) {
   const s = bits & 0x8000 ? -1 : 1, e = (bits >> 10) & 31, f = bits & 1023;
@@ -35,11 +48,15 @@ function toNumbers(type, data) {
   if (type === 'float16' && !(data instanceof Uint16Array)) return Array.from(data, Number);  // Float16Array
   if (type === 'float16') return Array.from(data, half);
   if (type === 'bfloat16') return Array.from(data, (b) => new Float32Array(new Uint32Array([b << 16]).buffer)[0]);
+  if (F8[type]) return Array.from(data, (b) => float8(type, b));
   return data;
 }
 
 // First mismatch between an output and its expected TensorProto, or null.
 function mismatch(got, want, rtol, atol) {
+  // bfloat16 has no numpy type: the test data stores it as uint16 bits (ONNX's runner compares
+  // those bits), so a bfloat16 output is compared as bfloat16 against them.
+  if (got.type === 'bfloat16' && want.type === 'uint16') want = { ...want, type: 'bfloat16' };
   if (got.type !== want.type) return `dtype ${got.type}, expected ${want.type}`;
   if (JSON.stringify(Array.from(got.dims)) !== JSON.stringify(want.dims)) return `dims [${got.dims}], expected [${want.dims}]`;
   const a = toNumbers(got.type, got.data), e = toNumbers(want.type, want.data);
@@ -92,6 +109,9 @@ async function runTest(test) {
         for (let i = 0; i < set.inputs.length; i++) {
           const t = parseTensorProto(fs.readFileSync(set.inputs[i]));
           const name = session.inputNames.includes(t.name) ? t.name : session.inputNames[i];
+          // bfloat16 inputs are stored as uint16 bits (no numpy type); feed them as declared.
+          const meta = (session.inputMetadata || []).find((m) => m.name === name);
+          if (meta && meta.type === 'bfloat16' && t.type === 'uint16') t.type = 'bfloat16';
           try {
             feeds[name] = makeTensor(t);
           } catch (e) {

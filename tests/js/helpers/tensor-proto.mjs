@@ -65,9 +65,11 @@ export function parseTensorProto(bytes) {
   let data;
   const count = dims.reduce((x, y) => x * y, 1);
   if (type === 'string') data = strings;
-  else if ((type === 'int4' || type === 'uint4') && raw) {
+  else if (type === 'int4' || type === 'uint4') {
+    // Two per byte, low nibble first: raw_data, or int32_data holding one byte each.
+    const packed = raw || Uint8Array.from(ints32, (v) => Number(v & 255n));
     data = new Arr(count).map((_, i) => {
-      const v = (raw[i >> 1] >> (4 * (i & 1))) & 15;
+      const v = (packed[i >> 1] >> (4 * (i & 1))) & 15;
       return type === 'int4' && v >= 8 ? v - 16 : v;
     });
   } else if (raw) {
