@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+// Normalizations by statistics computed at run time: LayerNormalization (axis, epsilon;
+// optional Mean and InvStdDev outputs), InstanceNormalization, GroupNormalization (scale and
+// bias per group (opset 18) or per channel (21)). Float32/float64, in double.
+#include <cmath>
+
+#include "kernels/broadcast.h"
+#include "kernels/op.h"
+
+namespace onnxwasm {
+namespace {
+
+void put(Tensor& t, int64_t i, double v) {
+  if (t.dtype() == DType::kFloat32) t.data<float>()[i] = static_cast<float>(v);
+  else t.data<double>()[i] = v;
+}
+
+// Mean and 1/sqrt(var + eps) of x[start, start + len).
+void stats(const Tensor& x, int64_t start, int64_t len, double eps, double* mean, double* inv_std) {
+  double s = 0, sq = 0;
+  for (int64_t i = 0; i < len; i++) s += x.float_at(start + i);
+  *mean = len ? s / static_cast<double>(len) : 0;
+  for (int64_t i = 0; i < len; i++) {
+    double d = x.float_at(start + i) - *mean;
+    sq += d * d;
+  }
+  *inv_std = 1 / std::sqrt((len ? sq / static_cast<double>(len) : 0) + eps);
+}
+
+// --- LayerNormalization ---
+
+Status infer_layer_norm(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 3));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  const Dims& x = ctx.in(0).dims;
+  OW_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(ctx.node, "axis", attr_int(ctx.node, "axis", -1),
+                                                   static_cast<int64_t>(x.size())));
+  Dims norm(x.begin() + axis, x.end());
+  for (size_t i = 1; i < ctx.num_inputs(); i++) {
+    if (!ctx.has_input(i)) continue;
+    OW_ASSIGN_OR_RETURN(Dims b, broadcast_dims(ctx.node, norm, ctx.in(i).dims));
+    OW_CHECK(b == norm || !dims_known(b), INVALID_INPUT, "%s: input %zu %s does not broadcast to %s",
+             ctx.node.describe().c_str(), i, dims_to_string(ctx.in(i).dims).c_str(), dims_to_string(norm).c_str());
+  }
+  ctx.set_output(0, ctx.in(0).dtype, x);
+  Dims stat = x;
+  for (size_t i = axis; i < stat.size(); i++) stat[i] = 1;
+  ctx.set_output(1, DType::kFloat32, stat);  // stash_type float32
+  ctx.set_output(2, DType::kFloat32, stat);
+  return Status::ok();
+}
+
+Status run_layer_norm(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  OW_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(ctx.node, "axis", attr_int(ctx.node, "axis", -1),
+                                                   static_cast<int64_t>(x.rank())));
+  double eps = attr_float(ctx.node, "epsilon", 1e-5f);
+  Dims norm(x.dims().begin() + axis, x.dims().end());
+  int64_t len = num_elements(norm), rows = len ? x.size() / len : 0;
+  const Tensor* scale = &ctx.in(1);
+  const Tensor* bias = ctx.has_input(2) ? &ctx.in(2) : nullptr;
+  Tensor& y = ctx.out(0);
+  for (int64_t r = 0; r < rows; r++) {
+    double mean, inv;
+    stats(x, r * len, len, eps, &mean, &inv);
+    BroadcastIter<2> it(norm, {&scale->dims(), bias ? &bias->dims() : &scale->dims()});
+    for (int64_t i = 0; i < len; i++, it.next()) {
+      double v = (x.float_at(r * len + i) - mean) * inv * scale->float_at(it.offset(0));
+      if (bias) v += bias->float_at(it.offset(1));
+      put(y, r * len + i, v);
+    }
+    if (ctx.outputs.size() > 1 && ctx.outputs[1]) put(ctx.out(1), r, mean);
+    if (ctx.outputs.size() > 2 && ctx.outputs[2]) put(ctx.out(2), r, inv);
+  }
+  return Status::ok();
+}
+
+// --- InstanceNormalization, GroupNormalization ---
+
+Status infer_channel_norm(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 3, 3));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 64));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 1, 1, 1));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 2, 1, 1));
+  if (ctx.node.op_type == "GroupNormalization") {
+    int64_t g = attr_int(ctx.node, "num_groups", 0), c = ctx.in(0).dims[1];
+    OW_CHECK(g > 0 && (c < 0 || c % g == 0), INVALID_MODEL, "%s: num_groups %lld does not divide %lld channels",
+             ctx.node.describe().c_str(), static_cast<long long>(g), static_cast<long long>(c));
+  }
+  ctx.set_output(0, ctx.in(0).dtype, ctx.in(0).dims);
+  return Status::ok();
+}
+
+Status run_channel_norm(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  bool group = ctx.node.op_type == "GroupNormalization";
+  int64_t n = x.dims()[0], c = x.dims()[1], inner = n * c ? x.size() / (n * c) : 0;
+  int64_t groups = group ? attr_int(ctx.node, "num_groups", 1) : c, per = c / groups;
+  double eps = attr_float(ctx.node, "epsilon", 1e-5f);
+  const Tensor &scale = ctx.in(1), &bias = ctx.in(2);
+  OW_CHECK(scale.size() == c || (group && scale.size() == groups), INVALID_INPUT,
+           "scale has %lld entries for %lld channels", static_cast<long long>(scale.size()), static_cast<long long>(c));
+  OW_CHECK(bias.size() == scale.size(), INVALID_INPUT, "bias and scale differ in size");
+  bool per_channel = scale.size() == c;
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t g = 0; g < groups; g++) {
+      int64_t start = (b * c + g * per) * inner;
+      double mean, inv;
+      stats(x, start, per * inner, eps, &mean, &inv);
+      for (int64_t k = 0; k < per; k++) {
+        int64_t ch = g * per + k, p = per_channel ? ch : g;
+        for (int64_t i = 0; i < inner; i++) {
+          int64_t at = start + k * inner + i;
+          put(ctx.out(0), at, (x.float_at(at) - mean) * inv * scale.float_at(p) + bias.float_at(p));
+        }
+      }
+    }
+  return Status::ok();
+}
+
+}  // namespace
+
+extern const OpDef kLayerNormalization = {"LayerNormalization", "", 17, infer_layer_norm, nullptr, run_layer_norm};
+extern const OpDef kInstanceNormalization = {"InstanceNormalization", "", 1, infer_channel_norm, nullptr, run_channel_norm};
+extern const OpDef kGroupNormalization = {"GroupNormalization", "", 18, infer_channel_norm, nullptr, run_channel_norm};
+
+}  // namespace onnxwasm
