@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Conv, opsets 1-11, float32, 1D and 2D (NCHW), with groups, strides, dilations, explicit or
-// auto pads and optional bias. The XNNPACK path (xnn/rules_conv.cc) is the fast one; this is
+// Conv and ConvTranspose (output_padding, output_shape), float32, 1D to 3D (NC...), with
+// groups, strides, dilations, explicit or auto pads and optional bias. The XNNPACK path (xnn/rules_conv.cc) is the fast one; this is
 // the oracle: direct loops, one output plane per task.
 #include "kernels/op.h"
-#include "kernels/spatial.h"
+#include "kernels/spatial3.h"
 
 namespace onnxwasm {
 namespace {
@@ -30,7 +30,7 @@ Status infer_conv(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 3));
   OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
   OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kFloat32}));
-  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 4));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 5));
   const Dims& x = ctx.in(0).dims;
   const Dims& w = ctx.in(1).dims;
   OW_CHECK(w.size() == x.size(), INVALID_MODEL, "%s: weight rank %zu does not match input rank %zu",
@@ -74,43 +74,150 @@ Status run_conv(KernelContext& ctx) {
   const Tensor& w = ctx.in(1);
   const float* bias = ctx.has_input(2) ? ctx.in(2).data<float>() : nullptr;
   Tensor& y = ctx.out(0);
-  bool one_d = x.rank() == 3;
-  // 1D runs as 2D with height 1.
-  int64_t n = x.dims()[0], c = x.dims()[1], ih = one_d ? 1 : x.dims()[2], iw = x.dims().back();
-  int64_t m = w.dims()[0], cg = w.dims()[1], kh = one_d ? 1 : w.dims()[2], kw = w.dims().back();
-  int64_t oh = one_d ? 1 : y.dims()[2], ow = y.dims().back();
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(ctx.node, s->win, Dims(x.dims().begin() + 2, x.dims().end()),
                                                  std::vector<int64_t>(w.dims().begin() + 2, w.dims().end())));
-  int64_t sh = one_d ? 1 : win.strides[0], sw = win.strides.back();
-  int64_t dh = one_d ? 1 : win.dilations[0], dw = win.dilations.back();
-  int64_t ph = one_d ? 0 : win.pad_begin[0], pw = win.pad_begin.back();
-  int64_t mg = m / s->group;
+  Geom3 g = geom3(win, x.dims(), y.dims());
+  int64_t n = x.dims()[0], c = x.dims()[1], m = w.dims()[0], cg = w.dims()[1], mg = m / s->group;
   const float* xd = x.data<float>();
   const float* wd = w.data<float>();
   float* yd = y.data<float>();
-  (void)c;
   ctx.pool->parallel_for(static_cast<size_t>(n * m), [&](size_t task) {
     int64_t b = static_cast<int64_t>(task) / m, oc = static_cast<int64_t>(task) % m;
-    int64_t g = oc / mg;
-    float* out = yd + (b * m + oc) * oh * ow;
-    for (int64_t i = 0; i < oh * ow; i++) out[i] = bias ? bias[oc] : 0.f;
+    int64_t grp = oc / mg;
+    float* out = yd + (b * m + oc) * g.out_size();
+    for (int64_t i = 0; i < g.out_size(); i++) out[i] = bias ? bias[oc] : 0.f;
     for (int64_t icg = 0; icg < cg; icg++) {
-      const float* in = xd + (b * c + g * cg + icg) * ih * iw;
-      for (int64_t ky = 0; ky < kh; ky++) {
-        for (int64_t kx = 0; kx < kw; kx++) {
-          float wv = wd[((oc * cg + icg) * kh + ky) * kw + kx];
-          for (int64_t oy = 0; oy < oh; oy++) {
-            int64_t iy = oy * sh - ph + ky * dh;
-            if (iy < 0 || iy >= ih) continue;
-            const float* row = in + iy * iw;
-            float* orow = out + oy * ow;
-            for (int64_t ox = 0; ox < ow; ox++) {
-              int64_t ix = ox * sw - pw + kx * dw;
-              if (ix >= 0 && ix < iw) orow[ox] += wv * row[ix];
+      const float* in = xd + (b * c + grp * cg + icg) * g.in_size();
+      const float* wk = wd + (oc * cg + icg) * g.k_size();
+      for (int64_t kz = 0; kz < g.k[0]; kz++)
+        for (int64_t ky = 0; ky < g.k[1]; ky++)
+          for (int64_t kx = 0; kx < g.k[2]; kx++) {
+            float wv = wk[(kz * g.k[1] + ky) * g.k[2] + kx];
+            for (int64_t oz = 0; oz < g.out[0]; oz++) {
+              int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
+              if (iz < 0 || iz >= g.in[0]) continue;
+              for (int64_t oy = 0; oy < g.out[1]; oy++) {
+                int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
+                if (iy < 0 || iy >= g.in[1]) continue;
+                const float* row = in + (iz * g.in[1] + iy) * g.in[2];
+                float* orow = out + (oz * g.out[1] + oy) * g.out[2];
+                for (int64_t ox = 0; ox < g.out[2]; ox++) {
+                  int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
+                  if (ix >= 0 && ix < g.in[2]) orow[ox] += wv * row[ix];
+                }
+              }
             }
           }
-        }
-      }
+    }
+  });
+  return Status::ok();
+}
+
+// --- ConvTranspose ---
+
+struct ConvTransposeGeom {
+  std::vector<int64_t> kernel, strides, dilations, pad_begin, pad_end, out;
+};
+
+Result<ConvTransposeGeom> conv_transpose_geom(const Node& node, const Dims& x, const Dims& w) {
+  const std::string where = node.describe();
+  size_t r = x.size() - 2;
+  ConvTransposeGeom g;
+  g.kernel.assign(w.begin() + 2, w.end());
+  std::vector<int64_t> ks = attr_ints(node, "kernel_shape");
+  if (!ks.empty()) g.kernel = ks;
+  g.strides = attr_ints(node, "strides", std::vector<int64_t>(r, 1));
+  g.dilations = attr_ints(node, "dilations", std::vector<int64_t>(r, 1));
+  std::vector<int64_t> pads = attr_ints(node, "pads", std::vector<int64_t>(2 * r, 0));
+  std::vector<int64_t> out_pad = attr_ints(node, "output_padding", std::vector<int64_t>(r, 0));
+  std::vector<int64_t> out_shape = attr_ints(node, "output_shape");
+  std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
+  OW_CHECK(g.kernel.size() == r && g.strides.size() == r && g.dilations.size() == r && pads.size() == 2 * r &&
+               out_pad.size() == r && (out_shape.empty() || out_shape.size() == r || out_shape.size() == r + 2),
+           INVALID_MODEL, "%s: window attributes do not match %zu spatial dims", where.c_str(), r);
+  if (out_shape.size() == r + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  g.pad_begin.assign(pads.begin(), pads.begin() + r);
+  g.pad_end.assign(pads.begin() + r, pads.end());
+  g.out.assign(r, kUnknownDim);
+  for (size_t i = 0; i < r; i++) {
+    OW_CHECK(g.strides[i] >= 1 && g.dilations[i] >= 1 && g.kernel[i] >= 1 && g.strides[i] <= (1 << 20) &&
+                 g.dilations[i] <= (1 << 20) && g.kernel[i] <= (1 << 20) && out_pad[i] >= 0 && pads[i] >= 0 &&
+                 pads[i + r] >= 0,
+             INVALID_MODEL, "%s: invalid window attributes", where.c_str());
+    if (x[2 + i] < 0) continue;
+    int64_t full = g.strides[i] * (x[2 + i] - 1) + out_pad[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
+    if (!out_shape.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      int64_t want = !out_shape.empty() ? out_shape[i] : x[2 + i] * g.strides[i];
+      int64_t total = full - want;
+      if (total < 0) total = 0;
+      bool upper = auto_pad != "SAME_LOWER";
+      g.pad_begin[i] = upper ? total / 2 : total - total / 2;
+      g.pad_end[i] = total - g.pad_begin[i];
+      g.out[i] = want;
+    } else {
+      g.out[i] = full - g.pad_begin[i] - g.pad_end[i];
+    }
+    OW_CHECK(g.out[i] >= 0, INVALID_MODEL, "%s: pads leave no output on spatial axis %zu", where.c_str(), i);
+  }
+  return g;
+}
+
+Status infer_conv_transpose(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 3));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kFloat32}));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 5));
+  const Dims &x = ctx.in(0).dims, &w = ctx.in(1).dims;
+  int64_t group = attr_int(ctx.node, "group", 1);
+  OW_CHECK(w.size() == x.size() && group >= 1 && (x[1] < 0 || w[0] < 0 || x[1] == w[0]) &&
+               (x[1] < 0 || x[1] % group == 0),
+           INVALID_MODEL, "%s: weights %s do not fit input %s with group %lld", ctx.node.describe().c_str(),
+           dims_to_string(w).c_str(), dims_to_string(x).c_str(), static_cast<long long>(group));
+  OW_ASSIGN_OR_RETURN(ConvTransposeGeom g, conv_transpose_geom(ctx.node, x, w));
+  Dims out = {x[0], w[1] < 0 ? kUnknownDim : w[1] * group};
+  out.insert(out.end(), g.out.begin(), g.out.end());
+  ctx.set_output(0, DType::kFloat32, out);
+  return Status::ok();
+}
+
+Status run_conv_transpose(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &w = ctx.in(1);
+  const float* bias = ctx.has_input(2) ? ctx.in(2).data<float>() : nullptr;
+  Tensor& y = ctx.out(0);
+  OW_ASSIGN_OR_RETURN(ConvTransposeGeom cg, conv_transpose_geom(ctx.node, x.dims(), w.dims()));
+  Window win{cg.kernel, cg.strides, cg.dilations, cg.pad_begin, cg.pad_end, cg.out};
+  Geom3 g = geom3(win, x.dims(), y.dims());
+  int64_t n = x.dims()[0], c = x.dims()[1], group = attr_int(ctx.node, "group", 1);
+  int64_t cpg = c / group, mpg = w.dims()[1], m = mpg * group;
+  const float *xd = x.data<float>(), *wd = w.data<float>();
+  float* yd = y.data<float>();
+  ctx.pool->parallel_for(static_cast<size_t>(n * m), [&](size_t task) {
+    int64_t b = static_cast<int64_t>(task) / m, oc = static_cast<int64_t>(task) % m;
+    int64_t grp = oc / mpg, ocg = oc % mpg;
+    float* out = yd + (b * m + oc) * g.out_size();
+    for (int64_t i = 0; i < g.out_size(); i++) out[i] = bias ? bias[oc] : 0.f;
+    for (int64_t icg = 0; icg < cpg; icg++) {
+      int64_t ic = grp * cpg + icg;
+      const float* in = xd + (b * c + ic) * g.in_size();
+      const float* wk = wd + (ic * mpg + ocg) * g.k_size();
+      for (int64_t iz = 0; iz < g.in[0]; iz++)
+        for (int64_t iy = 0; iy < g.in[1]; iy++)
+          for (int64_t ix = 0; ix < g.in[2]; ix++) {
+            float v = in[(iz * g.in[1] + iy) * g.in[2] + ix];
+            for (int64_t kz = 0; kz < g.k[0]; kz++) {
+              int64_t oz = iz * g.s[0] + kz * g.d[0] - g.pb[0];
+              if (oz < 0 || oz >= g.out[0]) continue;
+              for (int64_t ky = 0; ky < g.k[1]; ky++) {
+                int64_t oy = iy * g.s[1] + ky * g.d[1] - g.pb[1];
+                if (oy < 0 || oy >= g.out[1]) continue;
+                for (int64_t kx = 0; kx < g.k[2]; kx++) {
+                  int64_t ox = ix * g.s[2] + kx * g.d[2] - g.pb[2];
+                  if (ox < 0 || ox >= g.out[2]) continue;
+                  out[(oz * g.out[1] + oy) * g.out[2] + ox] += v * wk[(kz * g.k[1] + ky) * g.k[2] + kx];
+                }
+              }
+            }
+          }
     }
   });
   return Status::ok();
@@ -119,5 +226,6 @@ Status run_conv(KernelContext& ctx) {
 }  // namespace
 
 extern const OpDef kConv = {"Conv", "", 1, infer_conv, prepare_conv, run_conv};
+extern const OpDef kConvTranspose = {"ConvTranspose", "", 1, infer_conv_transpose, nullptr, run_conv_transpose};
 
 }  // namespace onnxwasm

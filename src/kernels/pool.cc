@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// MaxPool (opsets 1-12), AveragePool (1-11, count_include_pad), float32, 1D and 2D NCHW with
-// strides, pads, auto_pad, ceil_mode, and MaxPool dilations; GlobalAveragePool and
+// MaxPool, AveragePool (count_include_pad) and LpPool, float32, 1D to 3D (NC...) with
+// strides, pads, auto_pad, ceil_mode and dilations; GlobalAveragePool and
 // GlobalMaxPool over any number of spatial dims. MaxPool's optional Indices output is not
 // supported yet (UNSUPPORTED_OP).
 #include <algorithm>
@@ -8,32 +8,33 @@
 #include <limits>
 
 #include "kernels/op.h"
-#include "kernels/spatial.h"
+#include "kernels/spatial3.h"
 
 namespace onnxwasm {
 namespace {
 
+enum class PoolKind { kMax, kAverage, kLp };
+
 struct PoolState {
   WindowAttrs win;
-  bool max;
+  PoolKind kind;
   bool count_include_pad;
+  double p;  // LpPool's norm
 };
 
-template <bool kMax>
+template <PoolKind K>
 Status prepare_pool(const Node& node, int64_t, OpState* state) {
   auto s = std::make_shared<PoolState>();
   OW_ASSIGN_OR_RETURN(s->win, parse_window_attrs(node, true));
   OW_CHECK(!s->win.kernel.empty(), INVALID_MODEL, "%s: attribute 'kernel_shape' is required",
            node.describe().c_str());
-  OW_CHECK(kMax || s->win.dilations.empty() ||
-               std::all_of(s->win.dilations.begin(), s->win.dilations.end(), [](int64_t d) { return d == 1; }),
-           UNSUPPORTED_OP, "%s: AveragePool with dilations is not supported", node.describe().c_str());
   OW_CHECK(node.outputs.size() < 2 || node.outputs[1].empty(), UNSUPPORTED_OP,
            "%s: MaxPool's Indices output is not supported", node.describe().c_str());
   OW_CHECK(attr_int(node, "storage_order", 0) == 0, UNSUPPORTED_OP,
            "%s: storage_order=1 is not supported", node.describe().c_str());
-  s->max = kMax;
+  s->kind = K;
   s->count_include_pad = attr_int(node, "count_include_pad", 0) != 0;
+  s->p = static_cast<double>(attr_int(node, "p", 2));
   *state = s;
   return Status::ok();
 }
@@ -42,7 +43,7 @@ Status infer_pool(InferContext& ctx) {
   const auto* s = state_as<PoolState>(ctx.state);
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
   OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
-  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 4));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 5));
   const Dims& x = ctx.in(0).dims;
   OW_ASSIGN_OR_RETURN(Window w, resolve_window(ctx.node, s->win, Dims(x.begin() + 2, x.end()), s->win.kernel));
   Dims out = {x[0], x[1]};
@@ -55,41 +56,42 @@ Status run_pool(KernelContext& ctx) {
   const auto* s = state_as<PoolState>(ctx.state);
   const Tensor& x = ctx.in(0);
   Tensor& y = ctx.out(0);
-  bool one_d = x.rank() == 3;
   OW_ASSIGN_OR_RETURN(Window w, resolve_window(ctx.node, s->win, Dims(x.dims().begin() + 2, x.dims().end()), s->win.kernel));
+  Geom3 g = geom3(w, x.dims(), y.dims());
   int64_t planes = x.dims()[0] * x.dims()[1];
-  int64_t ih = one_d ? 1 : x.dims()[2], iw = x.dims().back();
-  int64_t oh = one_d ? 1 : y.dims()[2], ow = y.dims().back();
-  int64_t kh = one_d ? 1 : w.kernel[0], kw = w.kernel.back();
-  int64_t sh = one_d ? 1 : w.strides[0], sw = w.strides.back();
-  int64_t dh = one_d ? 1 : w.dilations[0], dw = w.dilations.back();
-  int64_t ph = one_d ? 0 : w.pad_begin[0], pw = w.pad_begin.back();
-  int64_t peh = one_d ? 0 : w.pad_end[0], pew = w.pad_end.back();
+  bool max = s->kind == PoolKind::kMax, lp = s->kind == PoolKind::kLp;
   ctx.pool->parallel_for(static_cast<size_t>(planes), [&](size_t p) {
-    const float* in = x.data<float>() + static_cast<int64_t>(p) * ih * iw;
-    float* out = y.data<float>() + static_cast<int64_t>(p) * oh * ow;
-    for (int64_t oy = 0; oy < oh; oy++) {
-      for (int64_t ox = 0; ox < ow; ox++) {
-        double acc = s->max ? -std::numeric_limits<double>::infinity() : 0;
-        int64_t count = 0;
-        for (int64_t ky = 0; ky < kh; ky++) {
-          int64_t iy = oy * sh - ph + ky * dh;
-          for (int64_t kx = 0; kx < kw; kx++) {
-            int64_t ix = ox * sw - pw + kx * dw;
-            if (iy < 0 || iy >= ih || ix < 0 || ix >= iw) {
-              // Padding counts toward the average only inside the declared pads.
-              if (!s->max && s->count_include_pad && iy < ih + peh && ix < iw + pew) count++;
-              continue;
+    const float* in = x.data<float>() + static_cast<int64_t>(p) * g.in_size();
+    float* out = y.data<float>() + static_cast<int64_t>(p) * g.out_size();
+    for (int64_t oz = 0; oz < g.out[0]; oz++)
+      for (int64_t oy = 0; oy < g.out[1]; oy++)
+        for (int64_t ox = 0; ox < g.out[2]; ox++) {
+          double acc = max ? -std::numeric_limits<double>::infinity() : 0;
+          int64_t count = 0;
+          for (int64_t kz = 0; kz < g.k[0]; kz++) {
+            int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
+            for (int64_t ky = 0; ky < g.k[1]; ky++) {
+              int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
+              for (int64_t kx = 0; kx < g.k[2]; kx++) {
+                int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
+                if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] || ix < 0 || ix >= g.in[2]) {
+                  // Padding counts toward the average only inside the declared pads.
+                  if (s->count_include_pad && iz < g.in[0] + g.pe[0] && iy < g.in[1] + g.pe[1] &&
+                      ix < g.in[2] + g.pe[2])
+                    count++;
+                  continue;
+                }
+                double v = in[(iz * g.in[1] + iy) * g.in[2] + ix];
+                if (max) acc = v > acc || std::isnan(v) ? v : acc;
+                else if (lp) acc += std::pow(std::fabs(v), s->p);
+                else acc += v;
+                count++;
+              }
             }
-            double v = in[iy * iw + ix];
-            if (s->max) acc = v > acc || std::isnan(v) ? v : acc;
-            else acc += v;
-            count++;
           }
+          double r = max ? acc : lp ? std::pow(acc, 1 / s->p) : (count ? acc / count : 0);
+          out[(oz * g.out[1] + oy) * g.out[2] + ox] = static_cast<float>(r);
         }
-        out[oy * ow + ox] = static_cast<float>(s->max ? acc : (count ? acc / count : 0));
-      }
-    }
   });
   return Status::ok();
 }
@@ -133,8 +135,9 @@ Status run_global(KernelContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kMaxPool = {"MaxPool", "", 1, infer_pool, prepare_pool<true>, run_pool};
-extern const OpDef kAveragePool = {"AveragePool", "", 1, infer_pool, prepare_pool<false>, run_pool};
+extern const OpDef kMaxPool = {"MaxPool", "", 1, infer_pool, prepare_pool<PoolKind::kMax>, run_pool};
+extern const OpDef kAveragePool = {"AveragePool", "", 1, infer_pool, prepare_pool<PoolKind::kAverage>, run_pool};
+extern const OpDef kLpPool = {"LpPool", "", 1, infer_pool, prepare_pool<PoolKind::kLp>, run_pool};
 extern const OpDef kGlobalAveragePool = {"GlobalAveragePool", "", 1, infer_global, prepare_global<false>, run_global};
 extern const OpDef kGlobalMaxPool = {"GlobalMaxPool", "", 1, infer_global, prepare_global<true>, run_global};
 

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// A resolved 1D/2D/3D window with its spatial dims padded to three (leading 1s), so Conv,
+// ConvTranspose and the pools have one loop nest for every rank.
+#pragma once
+#include <array>
+
+#include "kernels/spatial.h"
+
+namespace onnxwasm {
+
+struct Geom3 {
+  std::array<int64_t, 3> in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, s{1, 1, 1}, d{1, 1, 1}, pb{0, 0, 0}, pe{0, 0, 0};
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }
+  int64_t out_size() const { return out[0] * out[1] * out[2]; }
+  int64_t k_size() const { return k[0] * k[1] * k[2]; }
+};
+
+// `in` and `out` are full NC... dims; the window's spatial rank is in.size() - 2 (1 to 3).
+inline Geom3 geom3(const Window& w, const Dims& in, const Dims& out) {
+  Geom3 g;
+  size_t r = in.size() - 2, off = 3 - r;
+  for (size_t i = 0; i < r; i++) {
+    g.in[off + i] = in[2 + i];
+    g.out[off + i] = out[2 + i];
+    g.k[off + i] = w.kernel[i];
+    g.s[off + i] = w.strides[i];
+    g.d[off + i] = w.dilations[i];
+    g.pb[off + i] = w.pad_begin[i];
+    g.pe[off + i] = w.pad_end[i];
+  }
+  return g;
+}
+
+}  // namespace onnxwasm
