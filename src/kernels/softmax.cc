@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Softmax and LogSoftmax, opsets 1-13, float32/float64. The canonical example op: read this
+// Softmax, LogSoftmax and Hardmax, opsets 1-13, float32/float64. The canonical example op: read this
 // file first when adding one (infer validates, prepare parses attributes once, run is plain).
 // Opset < 13 coerces the input to 2D at `axis` (default 1); opset >= 13 normalizes along one
 // axis (default -1). Numerically stable: the row max is subtracted before exp.
@@ -10,21 +10,24 @@
 namespace onnxwasm {
 namespace {
 
+enum class SoftKind { kSoftmax, kLog, kHard };
+
 struct SoftmaxState {
   int64_t axis;
-  bool log;
+  SoftKind kind;
 };
 
-Status prepare_softmax(const Node& node, int64_t opset, OpState* state, bool log) {
+Status prepare_softmax(const Node& node, int64_t opset, OpState* state, SoftKind kind) {
   OW_RETURN_IF_ERROR(check_attr_kind(node, "axis", Attribute::Kind::kInt));
   auto s = std::make_shared<SoftmaxState>();
   s->axis = attr_int(node, "axis", opset < 13 ? 1 : -1);
-  s->log = log;
+  s->kind = kind;
   *state = s;
   return Status::ok();
 }
-Status prepare_plain(const Node& n, int64_t opset, OpState* s) { return prepare_softmax(n, opset, s, false); }
-Status prepare_log(const Node& n, int64_t opset, OpState* s) { return prepare_softmax(n, opset, s, true); }
+Status prepare_plain(const Node& n, int64_t opset, OpState* s) { return prepare_softmax(n, opset, s, SoftKind::kSoftmax); }
+Status prepare_log(const Node& n, int64_t opset, OpState* s) { return prepare_softmax(n, opset, s, SoftKind::kLog); }
+Status prepare_hard(const Node& n, int64_t opset, OpState* s) { return prepare_softmax(n, opset, s, SoftKind::kHard); }
 
 Status infer_softmax(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
@@ -39,11 +42,18 @@ Status infer_softmax(InferContext& ctx) {
 
 // Normalizes `n` groups of `len` elements spaced `stride` apart.
 template <class T>
-void softmax_rows(const T* x, T* y, int64_t outer, int64_t len, int64_t inner, bool log) {
+void softmax_rows(const T* x, T* y, int64_t outer, int64_t len, int64_t inner, SoftKind kind) {
+  bool log = kind == SoftKind::kLog;
   for (int64_t o = 0; o < outer; o++) {
     for (int64_t in = 0; in < inner; in++) {
       const T* xr = x + o * len * inner + in;
       T* yr = y + o * len * inner + in;
+      if (kind == SoftKind::kHard) {  // 1 at the first maximum, 0 elsewhere
+        int64_t best = 0;
+        for (int64_t i = 1; i < len; i++) if (xr[i * inner] > xr[best * inner]) best = i;
+        for (int64_t i = 0; i < len; i++) yr[i * inner] = static_cast<T>(i == best ? 1 : 0);
+        continue;
+      }
       double mx = -INFINITY;
       for (int64_t i = 0; i < len; i++) mx = std::fmax(mx, static_cast<double>(xr[i * inner]));
       double sum = 0;
@@ -69,9 +79,9 @@ Status run_softmax(KernelContext& ctx) {
     for (int64_t i = 0; i < rank; i++) (i < axis ? outer : i == axis ? len : inner) *= x.dims()[i];
   }
   if (x.dtype() == DType::kFloat32)
-    softmax_rows(x.data<float>(), ctx.out(0).data<float>(), outer, len, inner, s->log);
+    softmax_rows(x.data<float>(), ctx.out(0).data<float>(), outer, len, inner, s->kind);
   else
-    softmax_rows(x.data<double>(), ctx.out(0).data<double>(), outer, len, inner, s->log);
+    softmax_rows(x.data<double>(), ctx.out(0).data<double>(), outer, len, inner, s->kind);
   return Status::ok();
 }
 
@@ -79,5 +89,6 @@ Status run_softmax(KernelContext& ctx) {
 
 extern const OpDef kSoftmax = {"Softmax", "", 1, infer_softmax, prepare_plain, run_softmax};
 extern const OpDef kLogSoftmax = {"LogSoftmax", "", 1, infer_softmax, prepare_log, run_softmax};
+extern const OpDef kHardmax = {"Hardmax", "", 1, infer_softmax, prepare_hard, run_softmax};
 
 }  // namespace onnxwasm
