@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// GridSample (opset 16: 2-D, bilinear/nearest/bicubic; opset 20: N-D, linear/nearest/cubic):
+// padding_mode zeros / border / reflection, align_corners, as the ONNX reference computes it
+// (coordinates in float32, nearest rounds half to even). Float32/float64 data.
+#include <cmath>
+#include <vector>
+
+#include "kernels/op.h"
+
+namespace onnxwasm {
+namespace {
+
+Status infer_grid_sample(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 2));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kFloat32, DType::kFloat64}));
+  const Dims &x = ctx.in(0).dims, &g = ctx.in(1).dims;
+  OW_CHECK(x.size() >= 3 && g.size() == x.size() && (g.back() < 0 || g.back() == static_cast<int64_t>(x.size()) - 2),
+           INVALID_INPUT, "%s: grid %s does not fit input %s", ctx.node.describe().c_str(), dims_to_string(g).c_str(),
+           dims_to_string(x).c_str());
+  std::string mode = attr_string(ctx.node, "mode", ctx.opset >= 20 ? "linear" : "bilinear");
+  std::string pad = attr_string(ctx.node, "padding_mode", "zeros");
+  OW_CHECK(mode == "linear" || mode == "bilinear" || mode == "nearest" || mode == "cubic" || mode == "bicubic",
+           INVALID_MODEL, "%s: mode '%s'", ctx.node.describe().c_str(), mode.c_str());
+  OW_CHECK(pad == "zeros" || pad == "border" || pad == "reflection", INVALID_MODEL, "%s: padding_mode '%s'",
+           ctx.node.describe().c_str(), pad.c_str());
+  Dims out = {x[0], x[1]};
+  out.insert(out.end(), g.begin() + 1, g.end() - 1);
+  ctx.set_output(0, ctx.in(0).dtype, out);
+  return Status::ok();
+}
+
+float reflect(float v, float lo, float hi) {
+  float range = hi - lo;
+  if (v < lo) {
+    float dx = lo - v;
+    int n = static_cast<int>(dx / range);
+    float r = dx - n * range;
+    return n % 2 == 0 ? lo + r : hi - r;
+  }
+  if (v > hi) {
+    float dx = v - hi;
+    int n = static_cast<int>(dx / range);
+    float r = dx - n * range;
+    return n % 2 == 0 ? hi - r : lo + r;
+  }
+  return v;
+}
+
+Status run_grid_sample(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &grid = ctx.in(1);
+  Tensor& y = ctx.out(0);
+  std::string mode = attr_string(ctx.node, "mode", ctx.opset >= 20 ? "linear" : "bilinear");
+  if (mode == "bilinear") mode = "linear";
+  if (mode == "bicubic") mode = "cubic";
+  std::string pad = attr_string(ctx.node, "padding_mode", "zeros");
+  bool align = attr_int(ctx.node, "align_corners", 0) != 0;
+  size_t r = x.rank() - 2;
+  int64_t n = x.dims()[0], c = x.dims()[1], in_size = 1, out_size = 1;
+  std::vector<int64_t> dims(r), stride(r, 1);
+  for (size_t i = 0; i < r; i++) dims[i] = x.dims()[2 + i];
+  for (size_t i = r; i-- > 1;) stride[i - 1] = stride[i] * dims[i];
+  for (int64_t d : dims) in_size *= d;
+  for (size_t i = 2; i < y.rank(); i++) out_size *= y.dims()[i];
+  std::vector<float> lo(r), hi(r);
+  for (size_t i = 0; i < r; i++) {
+    lo[i] = align ? 0.f : -0.5f;
+    hi[i] = align ? static_cast<float>(dims[i] - 1) : static_cast<float>(dims[i]) - 0.5f;
+  }
+  // The index to read for integer position i on axis a, or -1 for a zero (padding).
+  auto pixel = [&](size_t a, int64_t i) -> int64_t {
+    if (pad == "zeros") return i >= 0 && i < dims[a] ? i : -1;
+    if (pad == "border") return i < 0 ? 0 : (i >= dims[a] ? dims[a] - 1 : i);
+    return static_cast<int64_t>(reflect(static_cast<float>(i), lo[a], hi[a]));
+  };
+  auto cubic = [](float t, float* w) {
+    const float a = -0.75f;
+    t = std::fabs(t);
+    w[0] = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a;
+    w[1] = ((a + 2) * t - (a + 3)) * t * t + 1;
+    w[2] = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1;
+    w[3] = ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a;
+  };
+  std::vector<std::vector<std::pair<int64_t, float>>> taps(r);
+  for (int64_t b = 0; b < n; b++)
+    for (int64_t o = 0; o < out_size; o++) {
+      for (size_t a = 0; a < r; a++) {
+        // The grid's last axis lists coordinates innermost-first (x, y[, z]).
+        float g = static_cast<float>(grid.float_at((b * out_size + o) * static_cast<int64_t>(r) + (r - 1 - a)));
+        float v = align ? (g + 1) / 2.f * static_cast<float>(dims[a] - 1)
+                        : ((g + 1) * static_cast<float>(dims[a]) - 1) / 2.f;
+        if (mode == "nearest") v = std::nearbyint(v);
+        if (v < lo[a] || v > hi[a]) {
+          if (pad == "border") v = std::fmin(static_cast<float>(dims[a] - 1), std::fmax(0.f, v));
+          else if (pad == "reflection") v = reflect(v, lo[a], hi[a]);
+        }
+        taps[a].clear();
+        if (mode == "nearest") {
+          taps[a].push_back({pixel(a, static_cast<int64_t>(v)), 1.f});
+        } else {
+          int64_t f = static_cast<int64_t>(std::floor(v));
+          float t = v - static_cast<float>(f);
+          if (mode == "linear") {
+            taps[a].push_back({pixel(a, f), 1 - t});
+            taps[a].push_back({pixel(a, f + 1), t});
+          } else {
+            float w[4];
+            cubic(t, w);
+            for (int k = 0; k < 4; k++) taps[a].push_back({pixel(a, f - 1 + k), w[k]});
+          }
+        }
+      }
+      for (int64_t ch = 0; ch < c; ch++) {
+        int64_t base = (b * c + ch) * in_size;
+        double sum = 0;
+        std::vector<size_t> k(r, 0);
+        while (true) {
+          double w = 1;
+          int64_t off = 0;
+          bool zero = false;
+          for (size_t a = 0; a < r; a++) {
+            const auto& t = taps[a][k[a]];
+            w *= t.second;
+            if (t.first < 0) zero = true;
+            else off += t.first * stride[a];
+          }
+          if (!zero) sum += w * x.float_at(base + off);
+          size_t a = r;
+          while (a-- > 0) {
+            if (++k[a] < taps[a].size()) break;
+            k[a] = 0;
+          }
+          if (a == static_cast<size_t>(-1)) break;
+        }
+        int64_t at = (b * c + ch) * out_size + o;
+        if (y.dtype() == DType::kFloat32) y.data<float>()[at] = static_cast<float>(sum);
+        else y.data<double>()[at] = sum;
+      }
+    }
+  return Status::ok();
+}
+
+}  // namespace
+
+extern const OpDef kGridSample = {"GridSample", "", 16, infer_grid_sample, nullptr, run_grid_sample};
+
+}  // namespace onnxwasm
