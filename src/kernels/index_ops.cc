@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Indexed reads and writes, any dtype for the data: GatherElements, GatherND (batch_dims),
 // ScatterElements / Scatter (reduction none, add, mul, max, min), ScatterND (same reductions),
-// OneHot, Compress. Indices may be negative (counted from the end); out-of-range indices are
+// OneHot, Compress, NonZero. Indices may be negative (counted from the end); out-of-range indices are
 // INVALID_INPUT naming the index.
 #include <cstring>
 
@@ -284,8 +284,39 @@ Status run_compress(KernelContext& ctx) {
   return Status::ok();
 }
 
+// --- NonZero ---
+
+// The number of non-zero elements sizes the output: infer counts when the value is known
+// (always at run time).
+int64_t count_nonzero(const Tensor& x) {
+  int64_t n = 0;
+  for (int64_t i = 0; i < x.size(); i++) n += x.float_at(i) != 0;
+  return n;
+}
+
+Status infer_nonzero(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES, DType::kBool}));
+  const Tensor* x = ctx.value(0);
+  ctx.set_output(0, DType::kInt64, {static_cast<int64_t>(ctx.in(0).dims.size()), x ? count_nonzero(*x) : kUnknownDim});
+  return Status::ok();
+}
+
+Status run_nonzero(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  int64_t nnz = ctx.out(0).dims()[1], k = 0;
+  Dims st = strides_of(x.dims());
+  for (int64_t i = 0; i < x.size(); i++) {
+    if (x.float_at(i) == 0) continue;
+    for (size_t d = 0; d < x.rank(); d++) ctx.out(0).data<int64_t>()[d * nnz + k] = (i / st[d]) % x.dims()[d];
+    k++;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
+extern const OpDef kNonZero = {"NonZero", "", 9, infer_nonzero, nullptr, run_nonzero};
 extern const OpDef kGatherElements = {"GatherElements", "", 11, infer_gather_elements, nullptr, run_gather_elements};
 extern const OpDef kScatterElements = {"ScatterElements", "", 11, infer_scatter_elements, nullptr, run_scatter_elements};
 extern const OpDef kScatter = {"Scatter", "", 9, infer_scatter_elements, nullptr, run_scatter_elements};

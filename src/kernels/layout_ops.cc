@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Ops that rearrange or generate data, any dtype unless noted: Split (split as attribute
 // before opset 13, input after; num_outputs from 18), Expand, Tile, Range (numeric), Trilu,
-// DepthToSpace (DCR/CRD), SpaceToDepth, EyeLike, CumSum (numeric; exclusive, reverse).
+// DepthToSpace (DCR/CRD), SpaceToDepth, EyeLike, CumSum (numeric; exclusive, reverse),
+// ReverseSequence.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -333,8 +334,35 @@ Status run_cumsum(KernelContext& ctx) {
   });
 }
 
+// --- ReverseSequence ---
+
+Status infer_reverse_sequence(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 2));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 2, 64));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kInt64}));
+  return infer_same(ctx);
+}
+
+Status run_reverse_sequence(KernelContext& ctx) {
+  const Tensor &x = ctx.in(0), &lens = ctx.in(1);
+  int64_t batch_axis = attr_int(ctx.node, "batch_axis", 1), time_axis = attr_int(ctx.node, "time_axis", 0);
+  OW_CHECK((batch_axis == 0 || batch_axis == 1) && time_axis == 1 - batch_axis, INVALID_MODEL,
+           "batch_axis and time_axis must be 0 and 1 in some order");
+  Dims st = strides_of(x.dims());
+  int64_t batch = x.dims()[batch_axis], steps = x.dims()[time_axis];
+  OW_CHECK(lens.size() == batch, INVALID_INPUT, "sequence_lens has %lld values for a batch of %lld",
+           static_cast<long long>(lens.size()), static_cast<long long>(batch));
+  gather_by_index(x, ctx.out(0), [&](int64_t i) {
+    int64_t b = (i / st[batch_axis]) % batch, t = (i / st[time_axis]) % steps;
+    int64_t len = std::min<int64_t>(std::max<int64_t>(lens.int_at(b), 0), steps);
+    return t < len ? i + (len - 1 - 2 * t) * st[time_axis] : i;
+  });
+  return Status::ok();
+}
+
 }  // namespace
 
+extern const OpDef kReverseSequence = {"ReverseSequence", "", 10, infer_reverse_sequence, nullptr, run_reverse_sequence};
 extern const OpDef kSplit = {"Split", "", 1, infer_split, nullptr, run_split};
 extern const OpDef kExpand = {"Expand", "", 8, infer_expand, nullptr, run_expand};
 extern const OpDef kTile = {"Tile", "", 6, infer_tile, nullptr, run_tile};

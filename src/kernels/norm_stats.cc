@@ -119,8 +119,54 @@ Status run_channel_norm(KernelContext& ctx) {
   return Status::ok();
 }
 
+// --- MeanVarianceNormalization ---
+
+Status infer_mvn(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  ctx.set_output(0, ctx.in(0).dtype, ctx.in(0).dims);
+  return Status::ok();
+}
+
+// (x - mean) / sqrt(var) over `axes` (default N, H, W), as the ONNX function body computes it.
+Status run_mvn(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  size_t r = x.rank();
+  std::vector<int64_t> axes = attr_ints(ctx.node, "axes", {0, 2, 3});
+  std::vector<bool> red(r, false);
+  for (int64_t a : axes) {
+    OW_ASSIGN_OR_RETURN(int64_t n, normalize_axis(ctx.node, "axes", a, static_cast<int64_t>(r)));
+    red[n] = true;
+  }
+  Dims st(r, 1);
+  for (size_t a = r; a-- > 1;) st[a - 1] = st[a] * x.dims()[a];
+  // Group id of each element: its coordinates on the kept axes.
+  std::vector<int64_t> group(static_cast<size_t>(x.size()));
+  int64_t groups = 1;
+  for (size_t a = 0; a < r; a++) if (!red[a]) groups *= x.dims()[a];
+  for (int64_t i = 0; i < x.size(); i++) {
+    int64_t g = 0;
+    for (size_t a = 0; a < r; a++) if (!red[a]) g = g * x.dims()[a] + (i / st[a]) % x.dims()[a];
+    group[i] = g;
+  }
+  std::vector<double> sum(groups, 0), sq(groups, 0), cnt(groups, 0);
+  for (int64_t i = 0; i < x.size(); i++) {
+    double v = x.float_at(i);
+    sum[group[i]] += v;
+    sq[group[i]] += v * v;
+    cnt[group[i]] += 1;
+  }
+  for (int64_t i = 0; i < x.size(); i++) {
+    int64_t g = group[i];
+    double mean = sum[g] / cnt[g], var = sq[g] / cnt[g] - mean * mean;
+    put(ctx.out(0), i, (x.float_at(i) - mean) / std::sqrt(var < 0 ? 0 : var));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
+extern const OpDef kMeanVarianceNormalization = {"MeanVarianceNormalization", "", 9, infer_mvn, nullptr, run_mvn};
 extern const OpDef kLayerNormalization = {"LayerNormalization", "", 17, infer_layer_norm, nullptr, run_layer_norm};
 extern const OpDef kInstanceNormalization = {"InstanceNormalization", "", 1, infer_channel_norm, nullptr, run_channel_norm};
 extern const OpDef kGroupNormalization = {"GroupNormalization", "", 18, infer_channel_norm, nullptr, run_channel_norm};

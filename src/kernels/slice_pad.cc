@@ -197,9 +197,64 @@ Status run_slice(KernelContext& ctx) {
   return Status::ok();
 }
 
+// --- CenterCropPad ---
+
+// Per axis: the output length and the offset of the output's start in the input (negative:
+// the output starts with padding).
+Status infer_center_crop_pad(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 2));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kInt32, DType::kInt64}));
+  Dims out = ctx.in(0).dims;
+  const Tensor* shape = ctx.value(1);
+  std::vector<int64_t> axes = attr_ints(ctx.node, "axes");
+  if (axes.empty()) for (size_t i = 0; i < out.size(); i++) axes.push_back(static_cast<int64_t>(i));
+  for (size_t i = 0; i < axes.size(); i++) {
+    OW_ASSIGN_OR_RETURN(int64_t a, normalize_axis(ctx.node, "axes", axes[i], static_cast<int64_t>(out.size())));
+    if (!shape) { out[a] = kUnknownDim; continue; }
+    OW_CHECK(shape->size() == static_cast<int64_t>(axes.size()), INVALID_INPUT, "%s: %lld sizes for %zu axes",
+             ctx.node.describe().c_str(), static_cast<long long>(shape->size()), axes.size());
+    out[a] = shape->int_at(static_cast<int64_t>(i));
+    OW_CHECK(out[a] >= 0, INVALID_INPUT, "%s: negative size", ctx.node.describe().c_str());
+  }
+  ctx.set_output(0, ctx.in(0).dtype, out);
+  return Status::ok();
+}
+
+Status run_center_crop_pad(KernelContext& ctx) {
+  const Tensor& x = ctx.in(0);
+  Tensor& y = ctx.out(0);
+  size_t r = x.rank(), es = dtype_size(x.dtype());
+  std::vector<int64_t> start(r);
+  for (size_t a = 0; a < r; a++) {
+    int64_t in = x.dims()[a], out = y.dims()[a];
+    start[a] = in >= out ? (in - out) / 2 : -((out - in) / 2);
+  }
+  Dims in_st(r, 1);
+  for (size_t a = r; a-- > 1;) in_st[a - 1] = in_st[a] * x.dims()[a];
+  Dims idx(r, 0);
+  char* out = static_cast<char*>(y.raw());
+  for (int64_t o = 0; o < y.size(); o++) {
+    int64_t src = 0;
+    bool inside = true;
+    for (size_t a = 0; a < r; a++) {
+      int64_t c = idx[a] + start[a];
+      if (c < 0 || c >= x.dims()[a]) { inside = false; break; }
+      src += c * in_st[a];
+    }
+    if (inside) memcpy(out + o * es, static_cast<const char*>(x.raw()) + src * es, es);
+    else memset(out + o * es, 0, es);
+    for (size_t a = r; a-- > 0;) {
+      if (++idx[a] < y.dims()[a]) break;
+      idx[a] = 0;
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 extern const OpDef kPad = {"Pad", "", 1, infer_pad, nullptr, run_pad};
+extern const OpDef kCenterCropPad = {"CenterCropPad", "", 18, infer_center_crop_pad, nullptr, run_center_crop_pad};
 extern const OpDef kSlice = {"Slice", "", 1, infer_slice, nullptr, run_slice};
 
 }  // namespace onnxwasm
