@@ -338,6 +338,14 @@ std::string locate_parse_error(const uint8_t* data, size_t size) {
 
 }  // namespace
 
+Result<Tensor> load_tensor(const uint8_t* data, size_t size) {
+  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL, "tensor is %zu bytes; protobuf limits a message to 2 GB", size);
+  onnx::TensorProto proto;
+  OW_CHECK(proto.ParseFromArray(data, static_cast<int>(size)), INVALID_MODEL, "not a valid TensorProto");
+  OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(proto, "tensor", nullptr));
+  return std::move(*t);
+}
+
 Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed,
                          ExternalData* external) {
   OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");

@@ -19,4 +19,7 @@ namespace onnxwasm {
 Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed = nullptr,
                          ExternalData* external = nullptr);
 
+// A serialized TensorProto (the ONNX test data's *.pb files) as a Tensor.
+Result<Tensor> load_tensor(const uint8_t* data, size_t size);
+
 }  // namespace onnxwasm
