@@ -11,7 +11,7 @@ SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 
 apt_pkgs=(emscripten binaryen protobuf-compiler cmake ninja-build xz-utils ca-certificates
           python3-torch python3-torchvision python3-onnx python3-numpy python3-sklearn dpkg-dev
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 

@@ -3,7 +3,8 @@
 # All tests, from a fresh machine: set-up and build (scripts/build.sh), test models
 # (scripts/gen_models.py, cached by the script's hash), then include fences, Catch2 natively
 # and in wasm (XNNPACK parity), tsc over the public types, the Node API tests, and the ONNX
-# backend conformance suite against its manifest (tests/conformance/expected.txt).
+# backend conformance suite against its manifest (tests/conformance/expected.txt), and the
+# browser tests in Chromium (tests/browser/).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -42,3 +43,5 @@ echo "== Node API tests"
 node --test --test-concurrency=1 tests/js/
 echo "== ONNX backend conformance (threaded build) against tests/conformance/expected.txt"
 node tests/conformance/run.mjs --check
+echo "== Chromium (Debian's): script tag and ES module, cross-origin isolated and plain pages"
+node --test --test-concurrency=1 tests/browser/

@@ -16,7 +16,7 @@ const t0 = performance.now();
 const session = await InferenceSession.create(modelPath);
 const createMs = performance.now() - t0;
 console.log(`onnx-wasm demo: 8x8 handwritten digits, ${fs.statSync(modelPath).size} byte model, ` +
-  `session ready in ${createMs.toFixed(0)} ms (${env.numThreads} thread(s); ${session.debugInfo.split('\n')[0]})\n`);
+  `session ready in ${createMs.toFixed(0)} ms (${env.numThreads} thread(s); ${session.debugInfo.split('\n').slice(0, 2).join('; ')})\n`);
 
 const shade = ' .:-=+*#%@';
 let correct = 0, ms = 0;

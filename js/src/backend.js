@@ -107,7 +107,7 @@ export class BackendSession {
   }
 
   debugInfo() {
-    return this.handle.debugInfo();
+    return `build: ${this.state.build}\n${this.handle.debugInfo()}`;
   }
 
   // feeds: [{name, type, data, dims}] already validated as Tensors. Returns [{type, data, dims}].

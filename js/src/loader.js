@@ -34,9 +34,18 @@ export function threadsUsable() {
   return typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated === true;
 }
 
+let warnedNoThreads = false;
+
 export function chooseBuild() {
   if (env.wasmBuild === 'threaded' || env.wasmBuild === 'simd') return env.wasmBuild;
-  return threadsUsable() ? 'threaded' : 'simd';
+  if (threadsUsable()) return 'threaded';
+  if (!warnedNoThreads && env.logLevel !== 'error' && env.logLevel !== 'fatal') {
+    warnedNoThreads = true;
+    console.warn('onnx-wasm: this page is not cross-origin isolated, so it runs single-threaded. To use threads, ' +
+      "serve the page with the headers 'Cross-Origin-Opener-Policy: same-origin' and " +
+      "'Cross-Origin-Embedder-Policy: require-corp'.");
+  }
+  return 'simd';
 }
 
 async function loadGlueNode(path) {
@@ -45,19 +54,28 @@ async function loadGlueNode(path) {
   return req(path);
 }
 
+// Both builds' glue defines the global createOnnxWasmModule: each factory is taken right after
+// its script ran and kept per URL, so a page can use both builds.
+const glueFactories = new Map();
+
 function loadGlueBrowser(url) {
-  if (globalThis.createOnnxWasmModule) return Promise.resolve(globalThis.createOnnxWasmModule);
+  if (glueFactories.has(url)) return glueFactories.get(url);
+  let job;
   if (typeof importScripts === 'function') {
     importScripts(url);
-    return Promise.resolve(globalThis.createOnnxWasmModule);
+    job = Promise.resolve(globalThis.createOnnxWasmModule);
+  } else {
+    job = new Promise((resolve, reject) => {
+      const s = document.createElement('script');
+      s.src = url;
+      s.onload = () => resolve(globalThis.createOnnxWasmModule);
+      s.onerror = () => reject(new OnnxWasmError('INVALID_ARGUMENT', `could not load ${url}`));
+      document.head.appendChild(s);
+    });
   }
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = url;
-    s.onload = () => resolve(globalThis.createOnnxWasmModule);
-    s.onerror = () => reject(new OnnxWasmError('INVALID_ARGUMENT', `could not load ${url}`));
-    document.head.appendChild(s);
-  });
+  glueFactories.set(url, job);
+  job.catch(() => glueFactories.delete(url));
+  return job;
 }
 
 // Instantiates one build; `poolSize` pthread workers are started with it.

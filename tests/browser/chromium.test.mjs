@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: MIT
+// The package in real Chromium (Debian's, driven by playwright-core): the <script> tag build and
+// the ES module build, each on a cross-origin isolated page (threaded build, 2 threads) and on
+// a plain one (single-threaded build, automatically, with one console warning). Each page
+// classifies the project's held-out digits and must get the same accuracy as Node.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './server.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHROMIUM = process.env.ONNXWASM_CHROMIUM || '/usr/bin/chromium';
+let browser, servers;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  servers = { isolated: await serve(root, { isolated: true }), plain: await serve(root, { isolated: false }) };
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (servers) await Promise.all(Object.values(servers).map((s) => s.close()));
+});
+
+// The accuracy the Node demo gets on the same samples (same model, same engine).
+async function nodeAccuracy() {
+  const { InferenceSession, Tensor } = await import('onnx-wasm');
+  const data = JSON.parse(fs.readFileSync(path.join(root, 'examples/models/digits-test.json'), 'utf8'));
+  const s = await InferenceSession.create(path.join(root, 'examples/models/digits.onnx'));
+  let correct = 0;
+  for (const x of data.samples) {
+    const out = await s.run({ image: new Tensor('float32', Float32Array.from(x.pixels, (v) => v / data.scale), [1, 1, 8, 8]) });
+    const p = Array.from(out.probabilities.data);
+    if (p.indexOf(Math.max(...p)) === x.label) correct++;
+  }
+  await s.release();
+  return correct;
+}
+
+async function openPage(server, page) {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  const warnings = [];
+  const errors = [];
+  tab.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  tab.on('pageerror', (e) => errors.push(String(e)));
+  await tab.goto(`${servers[server].url}/tests/browser/pages/${page}`);
+  const result = await tab.evaluate(() => window.result);
+  await context.close();
+  return { result, warnings, errors };
+}
+
+let expected;
+for (const page of ['script-tag.html', 'esm.html']) {
+  for (const server of ['isolated', 'plain']) {
+    test(`${page} on a ${server} page`, async () => {
+      expected ??= await nodeAccuracy();
+      const { result, warnings, errors } = await openPage(server, page);
+      assert.deepEqual(errors, []);
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.crossOriginIsolated, server === 'isolated');
+      assert.equal(result.build, server === 'isolated' ? 'threaded' : 'simd');
+      assert.equal(result.correct, expected, `${result.correct} of ${result.total} correct; Node gets ${expected}`);
+      assert.ok(result.progressCalls >= 1 && result.lastProgress[0] === result.lastProgress[1], 'download progress');
+      const threadWarnings = warnings.filter((w) => /cross-origin isolated/.test(w));
+      assert.equal(threadWarnings.length, server === 'isolated' ? 0 : 1, warnings.join('\n'));
+    });
+  }
+}

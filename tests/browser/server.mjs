@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// A plain static file server for the browser tests (what "any plain web server" means):
+// files under the repository root, correct MIME types (application/wasm for .wasm, so
+// instantiateStreaming can be used), and, when `isolated`, the COOP/COEP headers that make a
+// page cross-origin isolated (SharedArrayBuffer, hence threads).
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',
+};
+
+export function serve(root, { isolated }) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const file = path.join(root, decodeURIComponent(url.pathname));
+    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end('not found');
+      return;
+    }
+    const headers = { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'Content-Length': fs.statSync(file).size, 'Cache-Control': 'no-store' };
+    if (isolated) {
+      headers['Cross-Origin-Opener-Policy'] = 'same-origin';
+      headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
+    }
+    res.writeHead(200, headers);
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) });
+  }));
+}
