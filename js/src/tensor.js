@@ -2,6 +2,7 @@
 // Tensor: type, data (TypedArray), dims, as in onnxruntime-web. Validates on construction.
 import { DTYPES, inferType } from './dtypes.js';
 import { OnnxWasmError } from './errors.js';
+import { tensorFromImage, tensorToImageData } from './image.js';
 
 function invalid(message) {
   return new OnnxWasmError('INVALID_ARGUMENT', message);
@@ -36,5 +37,15 @@ export class Tensor {
     this.dims = dims.slice();
     this.size = size;
     Object.freeze(this.dims);
+  }
+
+  /** An image (ImageData, img, canvas, ImageBitmap, or raw RGBA { data, width, height }) as float32 [1,3,H,W]. */
+  static fromImage(source, options) {
+    return tensorFromImage(Tensor, source, options);
+  }
+
+  /** A 3-channel float32 tensor ([1,3,H,W] or [1,H,W,3], values in [0,1] after mean/std) as ImageData. */
+  toImageData(options) {
+    return tensorToImageData(this, options);
   }
 }

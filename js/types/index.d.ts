@@ -29,6 +29,31 @@ export declare class Tensor<T extends TensorType = TensorType> {
   readonly data: TensorDataTypeMap[T];
   readonly dims: readonly number[];
   readonly size: number;
+  /**
+   * An image as a float32 tensor [1, 3, H, W] (or [1, H, W, 3] with layout 'NHWC') of
+   * (pixel / 255 - mean[c]) / std[c], resized to width x height when given.
+   */
+  static fromImage(source: ImageSource, options?: ImageOptions): Promise<Tensor<'float32'>>;
+  /** The inverse of fromImage for 3-channel float32 tensors (a plain object where ImageData is missing). */
+  toImageData(options?: Omit<ImageOptions, 'width' | 'height'>): ImageData;
+}
+
+/** Raw RGBA pixels: width * height * 4 bytes (what Node decoders give). */
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export type ImageSource = RawImage | ImageData | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | ImageBitmap;
+
+export interface ImageOptions {
+  width?: number;
+  height?: number;
+  layout?: 'NCHW' | 'NHWC';
+  /** Per channel (or one value for all), applied after scaling pixels to [0, 1]. */
+  mean?: number | readonly [number, number, number];
+  std?: number | readonly [number, number, number];
 }
 
 export type ErrorCode =

@@ -75,3 +75,13 @@ for (const page of ['script-tag.html', 'esm.html']) {
     });
   }
 }
+
+test('Tensor.fromImage takes canvas, ImageData, <img> and ImageBitmap alike; toImageData gives ImageData', async () => {
+  const { result, errors } = await openPage('plain', 'images.html');
+  assert.deepEqual(errors, []);
+  assert.equal(result.error, undefined, result.error);
+  assert.deepEqual(result.same, { raw: true, canvas: true, imageData: true, img: true, bitmap: true });
+  assert.deepEqual(result.dims, [1, 3, 2, 4]);
+  assert.deepEqual(result.resizedDims, [1, 4, 8, 3]);
+  assert.equal(result.roundTrip, true);
+});

@@ -18,6 +18,9 @@ async function main(): Promise<number> {
   const out = await session.run({ [names[0]]: x, ids });
   const y = out[session.outputNames[0]];
   const first: number | bigint = y.data[0];
+  const img = await Tensor.fromImage({ data: new Uint8Array(16), width: 2, height: 2 }, { layout: 'NHWC', mean: [0.5, 0.5, 0.5], std: 0.25 });
+  const back: ImageData = img.toImageData();
+  void back;
   // @ts-expect-error: int64 data must be a BigInt64Array
   new Tensor('int64', new Float32Array(2));
   try {
