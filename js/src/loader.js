@@ -128,8 +128,40 @@ function abortError(signal) {
   return new OnnxWasmError('ABORTED', 'model loading was aborted', { cause: signal.reason });
 }
 
+// The opt-in model cache (`cache: true`, browsers): the Cache API keyed by URL; a cached copy
+// is used when a HEAD request still reports the same ETag and size (or when it fails: offline).
+const CACHE_NAME = 'onnx-wasm-models-v1';
+
+async function loadCached(href, onProgress, signal) {
+  const store = await caches.open(CACHE_NAME);
+  const hit = await store.match(href);
+  if (hit) {
+    let fresh = true;
+    try {
+      const head = await fetch(href, { method: 'HEAD', signal });
+      const tag = head.headers.get('etag'), len = head.headers.get('content-length');
+      fresh = head.ok && (tag || '') === (hit.headers.get('etag') || '') && (len || '') === (hit.headers.get('content-length') || '');
+    } catch (e) {
+      if (signal && signal.aborted) throw abortError(signal);
+    }
+    if (fresh) return readResponse(hit, href, onProgress, signal);
+  }
+  let resp;
+  try {
+    resp = await fetch(href, { signal });
+  } catch (e) {
+    if (signal && signal.aborted) throw abortError(signal);
+    throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${href}: ${e.message}`, { cause: e });
+  }
+  const bytes = await readResponse(resp, href, onProgress, signal);
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) };
+  if (resp.headers.get('etag')) headers.etag = resp.headers.get('etag');
+  await store.put(href, new Response(bytes, { headers })).catch(() => {});  // a full disk only costs the cache
+  return bytes;
+}
+
 // source -> Uint8Array of model bytes.
-export async function loadModelBytes(source, { onProgress, signal } = {}) {
+export async function loadModelBytes(source, { onProgress, signal, cache } = {}) {
   if (signal && signal.aborted) throw abortError(signal);
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
@@ -148,6 +180,9 @@ export async function loadModelBytes(source, { onProgress, signal } = {}) {
   if (typeof source === 'string' || source instanceof URL) {
     const href = String(source);
     if (isNode && href.startsWith('file:')) return loadModelBytes(decodeURIComponent(new URL(href).pathname), { onProgress, signal });
+    if (cache && typeof caches !== 'undefined' && /^https?:/i.test(new URL(href, globalThis.location?.href).protocol)) {
+      return loadCached(new URL(href, globalThis.location?.href).href, onProgress, signal);
+    }
     let resp;
     try {
       resp = await fetch(href, { signal });

@@ -86,6 +86,11 @@ export interface SessionOptions {
   onProgress?: (loadedBytes: number, totalBytes: number) => void;
   /** Aborts a download; the promise rejects with code 'ABORTED'. */
   signal?: AbortSignal;
+  /**
+   * Browsers: keep the downloaded model in the Cache API (keyed by URL); a later create()
+   * reuses it when a HEAD request reports the same ETag and size, or when offline.
+   */
+  cache?: boolean;
   /** 'xnnpack' (default) or 'reference' (portable kernels only; slow, for checking). */
   executionMode?: 'xnnpack' | 'reference';
   /** Fail instead of falling back when an XNNPACK region cannot be built (tests). */

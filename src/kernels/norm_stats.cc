@@ -95,7 +95,7 @@ Status infer_channel_norm(InferContext& ctx) {
 Status run_channel_norm(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   bool group = ctx.node.op_type == "GroupNormalization";
-  int64_t n = x.dims()[0], c = x.dims()[1], inner = n * c ? x.size() / (n * c) : 0;
+  int64_t n = x.dims()[0], c = x.dims()[1], inner = n * c != 0 ? x.size() / (n * c) : 0;
   int64_t groups = group ? attr_int(ctx.node, "num_groups", 1) : c, per = c / groups;
   double eps = attr_float(ctx.node, "epsilon", 1e-5f);
   const Tensor &scale = ctx.in(1), &bias = ctx.in(2);

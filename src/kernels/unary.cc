@@ -179,7 +179,7 @@ Status run_unary(KernelContext& ctx) {
     default:
       return visit_numeric(x.dtype(), [&](auto t) {
         using T = decltype(t);
-        if constexpr (std::is_integral_v<T>) apply_int(s, x.data<T>(), y.data<T>(), x.size(), lo, hi);
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) apply_int(s, x.data<T>(), y.data<T>(), x.size(), lo, hi);
         return Status::ok();
       });
   }

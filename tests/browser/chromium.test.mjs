@@ -45,8 +45,9 @@ async function nodeAccuracy() {
   return correct;
 }
 
-async function openPage(server, page) {
-  const context = await browser.newContext();
+async function openPage(server, page, context = null) {
+  const own = !context;
+  context ??= await browser.newContext();
   const tab = await context.newPage();
   const warnings = [];
   const errors = [];
@@ -54,7 +55,8 @@ async function openPage(server, page) {
   tab.on('pageerror', (e) => errors.push(String(e)));
   await tab.goto(`${servers[server].url}/tests/browser/pages/${page}`);
   const result = await tab.evaluate(() => window.result);
-  await context.close();
+  if (own) await context.close();
+  else await tab.close();
   return { result, warnings, errors };
 }
 
@@ -84,4 +86,22 @@ test('Tensor.fromImage takes canvas, ImageData, <img> and ImageBitmap alike; toI
   assert.deepEqual(result.dims, [1, 3, 2, 4]);
   assert.deepEqual(result.resizedDims, [1, 4, 8, 3]);
   assert.equal(result.roundTrip, true);
+});
+
+test('cache: true keeps the model in the Cache API; the next load sends only a HEAD; an aborted load is ABORTED', async () => {
+  const context = await browser.newContext();
+  const log = servers.plain.requests;
+  const model = (from) => log.slice(from).filter(([, p]) => p === '/examples/models/digits.onnx').map(([m]) => m);
+  const first = log.length;
+  const a = await openPage('plain', 'loading.html', context);
+  assert.equal(a.result.error, undefined, a.result.error);
+  assert.deepEqual(a.result.cached, ['/examples/models/digits.onnx']);
+  assert.equal(a.result.progressDone, true);
+  assert.equal(a.result.aborted, 'ABORTED');
+  assert.deepEqual(model(first), ['GET']);  // the aborted load never reached the server
+  const second = log.length;
+  const b = await openPage('plain', 'loading.html', context);  // same origin, same cache
+  assert.equal(b.result.error, undefined, b.result.error);
+  assert.deepEqual(model(second), ['HEAD']);
+  await context.close();
 });

@@ -13,24 +13,28 @@ const TYPES = {
 };
 
 export function serve(root, { isolated }) {
+  const requests = [];  // [method, path], for the cache tests
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    requests.push([req.method, url.pathname]);
     const file = path.join(root, decodeURIComponent(url.pathname));
     if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404);
       res.end('not found');
       return;
     }
+    const stat = fs.statSync(file);
     const headers = { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
-      'Content-Length': fs.statSync(file).size, 'Cache-Control': 'no-store' };
+      'Content-Length': stat.size, 'Cache-Control': 'no-store', ETag: `"${stat.size}-${stat.mtimeMs}"` };
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
     }
     res.writeHead(200, headers);
-    fs.createReadStream(file).pipe(res);
+    if (req.method === 'HEAD') res.end();
+    else fs.createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) });
+    resolve({ url: `http://127.0.0.1:${server.address().port}`, requests, close: () => new Promise((r) => server.close(r)) });
   }));
 }
