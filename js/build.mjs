@@ -9,6 +9,9 @@ const out = (name) => new URL(`../dist/${name}`, import.meta.url).pathname;
 const common = { entryPoints: [entry], bundle: true, target: 'es2020', external: ['node:*'], logLevel: 'warning' };
 
 await build({ ...common, format: 'esm', platform: 'neutral', outfile: out('onnx-wasm.mjs') });
+// env.proxy's module worker: the engine's own loader and backend, bundled on their own.
+await build({ ...common, entryPoints: [new URL('./src/proxy-worker.js', import.meta.url).pathname], format: 'esm',
+  platform: 'browser', outfile: out('onnx-wasm-proxy.mjs') });
 // CommonJS and IIFE have no import.meta.url: the script's own location stands in for it.
 await build({
   ...common, format: 'cjs', platform: 'node', outfile: out('onnx-wasm.cjs'),

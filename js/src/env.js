@@ -28,4 +28,9 @@ export const env = {
   /** 'auto' (threaded where SharedArrayBuffer works), 'threaded' or 'simd' (single-threaded). */
   wasmBuild: 'auto',
   logLevel: 'warning',
+  /**
+   * Browsers: run the engine in a module Web Worker (dist/onnx-wasm-proxy.mjs) with the same
+   * API, so the page stays responsive while a model loads and runs. Ignored in Node.
+   */
+  proxy: false,
 };

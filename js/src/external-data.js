@@ -84,6 +84,11 @@ async function modelFolder(source, path) {
   return file === null ? null : path.dirname(path.resolve(file));
 }
 
+// The given files only (what a proxy worker receives: bytes, already loaded).
+export function externalDataFromEntries(entries) {
+  return new ExternalDataSource(new Map(entries), null, null, null);
+}
+
 export async function prepareExternalData(source, options) {
   const list = options.externalData ?? [];
   if (!Array.isArray(list)) {

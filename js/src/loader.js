@@ -61,9 +61,19 @@ const glueFactories = new Map();
 function loadGlueBrowser(url) {
   if (glueFactories.has(url)) return glueFactories.get(url);
   let job;
-  if (typeof importScripts === 'function') {
-    importScripts(url);
-    job = Promise.resolve(globalThis.createOnnxWasmModule);
+  if (typeof document === 'undefined') {
+    // A worker: classic workers have importScripts; module workers (the proxy) throw on it,
+    // so the glue's text is fetched and evaluated at global scope instead.
+    job = (async () => {
+      try {
+        importScripts(url);
+      } catch {
+        const resp = await fetch(url);
+        if (!resp.ok) throw new OnnxWasmError('INVALID_ARGUMENT', `could not load ${url}: HTTP ${resp.status}`);
+        (0, eval)(`${await resp.text()}\n//# sourceURL=${url}`);
+      }
+      return globalThis.createOnnxWasmModule;
+    })();
   } else {
     job = new Promise((resolve, reject) => {
       const s = document.createElement('script');

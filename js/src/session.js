@@ -5,7 +5,8 @@ import { BackendSession } from './backend.js';
 import { env, envReady } from './env.js';
 import { OnnxWasmError } from './errors.js';
 import { prepareExternalData } from './external-data.js';
-import { loadModelBytes } from './loader.js';
+import { isNode, loadModelBytes } from './loader.js';
+import { ProxyBackend } from './proxy.js';
 import { Tensor } from './tensor.js';
 import { DTYPES } from './dtypes.js';
 
@@ -41,14 +42,16 @@ export class InferenceSession {
     const { threads, free } = checkOptions(options);
     const bytes = await loadModelBytes(source, options);
     const externalData = await prepareExternalData(source, options);
+    const backendOptions = {
+      numThreads: threads,
+      useXnnpack: options.executionMode !== 'reference',
+      strict: options.xnnStrict === true,
+      freeDimensionOverrides: free,
+    };
     try {
-      const backend = await BackendSession.create(bytes, {
-        numThreads: threads,
-        useXnnpack: options.executionMode !== 'reference',
-        strict: options.xnnStrict === true,
-        freeDimensionOverrides: free,
-        externalData,
-      });
+      const backend = env.proxy && !isNode
+        ? await ProxyBackend.create(bytes, backendOptions, Array.from(externalData.given))
+        : await BackendSession.create(bytes, { ...backendOptions, externalData });
       return new InferenceSession(backend);
     } finally {
       externalData.close();
@@ -104,7 +107,7 @@ export class InferenceSession {
         throw new OnnxWasmError('INVALID_ARGUMENT', `unknown output '${name}'; the model's outputs are ${this.outputNames.join(', ')}`);
       }
     }
-    const outs = this._backend.run(list);
+    const outs = await this._backend.run(list);
     const result = {};
     this.outputNames.forEach((name, i) => {
       if (wanted.includes(name)) result[name] = new Tensor(outs[i].type, outs[i].data, outs[i].dims);
@@ -117,6 +120,6 @@ export class InferenceSession {
     if (!this._backend) return;
     const b = this._backend;
     this._backend = null;
-    b.release();
+    await b.release();
   }
 }

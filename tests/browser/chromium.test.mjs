@@ -105,3 +105,17 @@ test('cache: true keeps the model in the Cache API; the next load sends only a H
   assert.deepEqual(model(second), ['HEAD']);
   await context.close();
 });
+
+for (const server of ['isolated', 'plain']) {
+  test(`env.proxy runs the engine in a module worker (${server} page)`, async () => {
+    expected ??= await nodeAccuracy();
+    const { result, errors } = await openPage(server, 'proxy.html');
+    assert.deepEqual(errors, []);
+    assert.equal(result.correct, expected, JSON.stringify(result));
+    assert.equal(result.build, server === 'isolated' ? 'threaded' : 'simd');
+    assert.equal(result.workerLoaded, true);
+    assert.equal(result.glueOnPage, false, 'the engine never loaded on the page itself');
+    assert.equal(result.error, 'INVALID_MODEL', 'errors come back with their codes');
+    assert.ok(result.ticks > 0);
+  });
+}
