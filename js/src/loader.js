@@ -21,7 +21,21 @@ function baseUrl() {
   return new URL('./', import.meta.url).href;
 }
 
+// Each asset as a literal `new URL('./file', import.meta.url)`: the form bundlers (Vite,
+// webpack 5) recognise, copy and rewrite, so an app needs no bundler configuration.
+function bundledUrl(name) {
+  switch (name) {
+    case 'onnx-wasm-threaded.js': return new URL('./onnx-wasm-threaded.js', import.meta.url).href;
+    case 'onnx-wasm-threaded.wasm': return new URL('./onnx-wasm-threaded.wasm', import.meta.url).href;
+    case 'onnx-wasm-threaded.worker.js': return new URL('./onnx-wasm-threaded.worker.js', import.meta.url).href;
+    case 'onnx-wasm-simd.js': return new URL('./onnx-wasm-simd.js', import.meta.url).href;
+    case 'onnx-wasm-simd.wasm': return new URL('./onnx-wasm-simd.wasm', import.meta.url).href;
+    default: return new URL(name, baseUrl()).href;
+  }
+}
+
 function assetLocation(name) {
+  if (!env.wasmPaths && !isNode) return { url: bundledUrl(name) };
   const base = baseUrl();
   if (isNode && !/^[a-z]+:/i.test(base)) return { path: base + name };
   const url = new URL(name, base);
@@ -99,7 +113,7 @@ export async function instantiate(build, poolSize) {
     moduleArg.wasmBinary = fs.readFileSync(wasm.path);
     factory = await loadGlueNode(glue.path);
   } else {
-    moduleArg.locateFile = (name) => new URL(name, glue.url).href;
+    moduleArg.locateFile = (name) => assetLocation(name).url;
     moduleArg.mainScriptUrlOrBlob = glue.url;
     factory = await loadGlueBrowser(glue.url);
   }

@@ -22,8 +22,10 @@ function fail(message) {
 
 function getWorker() {
   if (worker) return worker;
-  const base = env.wasmPaths ? new URL(String(env.wasmPaths).replace(/\/?$/, '/'), globalThis.location?.href) : new URL('./', import.meta.url);
-  worker = new Worker(new URL('onnx-wasm-proxy.mjs', base), { type: 'module', name: 'onnx-wasm' });
+  // The literal new URL(..., import.meta.url) lets bundlers find the worker script.
+  const url = env.wasmPaths ? new URL('onnx-wasm-proxy.mjs', new URL(String(env.wasmPaths).replace(/\/?$/, '/'), globalThis.location?.href))
+    : new URL('./onnx-wasm-proxy.mjs', import.meta.url);
+  worker = new Worker(url, { type: 'module', name: 'onnx-wasm' });
   worker.onmessage = (e) => {
     const { id, ok, value, error } = e.data;
     const p = pending.get(id);
