@@ -119,3 +119,39 @@ for (const server of ['isolated', 'plain']) {
     assert.ok(result.ticks > 0);
   });
 }
+
+// Node's predictions for the pad's pixels: each sample painted as 0..255 grey, read back / 255.
+async function nodePadPredictions() {
+  const { InferenceSession, Tensor } = await import('onnx-wasm');
+  const data = JSON.parse(fs.readFileSync(path.join(root, 'examples/models/digits-test.json'), 'utf8'));
+  const s = await InferenceSession.create(path.join(root, 'examples/models/digits.onnx'));
+  const out = [];
+  for (const x of data.samples) {
+    const px = Float32Array.from(x.pixels, (v) => Math.round((v / data.scale) * 255) / 255);
+    const p = Array.from((await s.run({ image: new Tensor('float32', px, [1, 1, 8, 8]) })).probabilities.data);
+    out.push(p.indexOf(Math.max(...p)));
+  }
+  await s.release();
+  return out;
+}
+
+for (const server of ['isolated', 'plain']) {
+  test(`examples/script-tag on a ${server} server: same predictions as Node (screenshot in build/test-output)`, async () => {
+    const expectedPad = await nodePadPredictions();
+    const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    const tab = await context.newPage();
+    const errors = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(`${servers[server].url}/examples/script-tag/?selftest`);
+    await tab.waitForFunction(() => window.selftest !== undefined, null, { timeout: 60000 });
+    const r = await tab.evaluate(() => window.selftest);
+    fs.mkdirSync(path.join(root, 'build/test-output'), { recursive: true });
+    await tab.screenshot({ path: path.join(root, `build/test-output/script-tag-${server}.png`) });
+    await context.close();
+    assert.deepEqual(errors, []);
+    assert.equal(r.crossOriginIsolated, server === 'isolated');
+    assert.equal(r.build, server === 'isolated' ? 'threaded' : 'simd');
+    if (server === 'isolated') assert.ok(r.numThreads > 1, `numThreads ${r.numThreads}`);
+    assert.deepEqual(r.predicted, expectedPad);
+  });
+}

@@ -12,13 +12,17 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',
 };
 
-export function serve(root, { isolated }) {
+export function serve(root, { isolated, port = 0, mounts = {} }) {
   const requests = [];  // [method, path], for the cache tests
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     requests.push([req.method, url.pathname]);
-    const file = path.join(root, decodeURIComponent(url.pathname));
-    if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    // `mounts` maps a URL prefix to another folder (the tests' generated models).
+    const prefix = Object.keys(mounts).find((m) => url.pathname.startsWith(m));
+    const base = prefix ? mounts[prefix] : root;
+    let file = path.join(base, decodeURIComponent(prefix ? url.pathname.slice(prefix.length - 1) : url.pathname));
+    if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
+    if (!file.startsWith(base + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404);
       res.end('not found');
       return;
@@ -34,7 +38,7 @@ export function serve(root, { isolated }) {
     if (req.method === 'HEAD') res.end();
     else fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
     resolve({ url: `http://127.0.0.1:${server.address().port}`, requests, close: () => new Promise((r) => server.close(r)) });
   }));
 }
