@@ -175,6 +175,12 @@ Status infer_conv_transpose(InferContext& ctx) {
            dims_to_string(w).c_str(), dims_to_string(x).c_str(), static_cast<long long>(group));
   OW_ASSIGN_OR_RETURN(ConvTransposeGeom g, conv_transpose_geom(ctx.node, x, w));
   Dims out = {x[0], w[1] < 0 ? kUnknownDim : w[1] * group};
+  if (ctx.has_input(2)) {
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 2, {DType::kFloat32}));
+    const Dims& b = ctx.in(2).dims;
+    OW_CHECK(b.size() == 1 && (b[0] < 0 || out[1] < 0 || b[0] == out[1]), INVALID_MODEL, "%s: bias must have shape [%lld], got %s",
+             ctx.node.describe().c_str(), static_cast<long long>(out[1]), dims_to_string(b).c_str());
+  }
   out.insert(out.end(), g.out.begin(), g.out.end());
   ctx.set_output(0, DType::kFloat32, out);
   return Status::ok();

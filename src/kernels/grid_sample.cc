@@ -15,7 +15,8 @@ Status infer_grid_sample(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
   OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kFloat32, DType::kFloat64}));
   const Dims &x = ctx.in(0).dims, &g = ctx.in(1).dims;
-  OW_CHECK(x.size() >= 3 && g.size() == x.size() && (g.back() < 0 || g.back() == static_cast<int64_t>(x.size()) - 2),
+  OW_CHECK(x.size() >= 3 && g.size() == x.size() && (g.back() < 0 || g.back() == static_cast<int64_t>(x.size()) - 2) &&
+               (g[0] < 0 || x[0] < 0 || g[0] == x[0]),
            INVALID_INPUT, "%s: grid %s does not fit input %s", ctx.node.describe().c_str(), dims_to_string(g).c_str(),
            dims_to_string(x).c_str());
   std::string mode = attr_string(ctx.node, "mode", ctx.opset >= 20 ? "linear" : "bilinear");

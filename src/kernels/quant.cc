@@ -58,7 +58,11 @@ struct ParamIndex {
   int64_t axis_index = 0;
 };
 
-Result<ParamIndex> param_index(const Node& node, int64_t opset, const Dims& x, const Dims& s) {
+Result<ParamIndex> param_index(const Node& node, int64_t opset, const Dims& x, const Dims& s, const Tensor* zp) {
+  // (Run time only: the runtime names the node.)
+  OW_CHECK(!zp || zp->size() == num_elements(s), INVALID_INPUT, "zero point %s and scale %s differ in size",
+           dims_to_string(zp->dims()).c_str(), dims_to_string(s).c_str());
+  OW_CHECK(num_elements(s) >= 1, INVALID_INPUT, "%s: the scale is empty", node.describe().c_str());
   ParamIndex p;
   if (num_elements(s) == 1 && (s.empty() || opset < 21 || attr_int(node, "block_size", 0) == 0)) return p;
   OW_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(node, "axis", attr_int(node, "axis", 1), static_cast<int64_t>(x.size())));
@@ -103,7 +107,7 @@ Status run_quantize(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has_input(2) ? &ctx.in(2) : nullptr;
   Tensor& y = ctx.out(0);
-  OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims()));
+  OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims(), zp));
   bool saturate = attr_int(ctx.node, "saturate", 1) != 0;
   DType t = y.dtype();
   double lo = 0, hi = 0;
@@ -149,7 +153,7 @@ Status infer_dequantize(InferContext& ctx) {
 Status run_dequantize(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has_input(2) ? &ctx.in(2) : nullptr;
-  OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims()));
+  OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims(), zp));
   bool real = is_float8(x.dtype());
   for (int64_t i = 0; i < x.size(); i++) {
     int64_t p = pi(i);

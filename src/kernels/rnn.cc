@@ -125,6 +125,19 @@ Status run_rnn(KernelContext& ctx) {
   int64_t seq = lay ? x.dims()[1] : x.dims()[0], batch = lay ? x.dims()[0] : x.dims()[1], in = x.dims()[2];
   int64_t h = s->hidden, g = gates(s->cell);
   size_t per = s->acts.size() / s->dirs;
+  // The optional inputs' sizes (a hostile model may give anything).
+  auto sized = [&](const Tensor* t, int64_t n, const char* what) -> Status {
+    OW_CHECK(!t || t->size() == n, INVALID_INPUT, "%s has %lld values, expected %lld", what,
+             static_cast<long long>(t ? t->size() : 0), static_cast<long long>(n));
+    return Status::ok();
+  };
+  OW_RETURN_IF_ERROR(sized(b, s->dirs * 2 * g * h, "B"));
+  OW_RETURN_IF_ERROR(sized(lens, batch, "sequence_lens"));
+  OW_RETURN_IF_ERROR(sized(h0, s->dirs * batch * h, "initial_h"));
+  OW_RETURN_IF_ERROR(sized(c0, s->dirs * batch * h, "initial_c"));
+  OW_RETURN_IF_ERROR(sized(peep, s->dirs * 3 * h, "P"));
+  OW_RETURN_IF_ERROR(sized(&w, s->dirs * g * h * in, "W"));
+  OW_RETURN_IF_ERROR(sized(&r, s->dirs * g * h * h, "R"));
   auto xat = [&](int64_t t, int64_t bb, int64_t i) { return x.float_at(lay ? (bb * seq + t) * in + i : (t * batch + bb) * in + i); };
   auto state_index = [&](int d, int64_t bb, int64_t j) { return lay ? (bb * s->dirs + d) * h + j : (d * batch + bb) * h + j; };
   Tensor* y = ctx.outputs.size() > 0 ? ctx.outputs[0] : nullptr;
@@ -141,8 +154,8 @@ Status run_rnn(KernelContext& ctx) {
                static_cast<long long>(bb), static_cast<long long>(len), static_cast<long long>(seq));
       std::vector<double> H(h), C(h), gate(static_cast<size_t>(g * h)), rec(static_cast<size_t>(g * h));
       for (int64_t j = 0; j < h; j++) {
-        H[j] = h0 ? h0->float_at((d * batch + bb) * h + j) : 0;
-        C[j] = c0 ? c0->float_at((d * batch + bb) * h + j) : 0;
+        H[j] = h0 ? h0->float_at(state_index(d, bb, j)) : 0;
+        C[j] = c0 ? c0->float_at(state_index(d, bb, j)) : 0;
       }
       for (int64_t step = 0; step < len; step++) {
         int64_t t = rev ? len - 1 - step : step;

@@ -24,6 +24,8 @@ Result<DftGeom> dft_geom(const Node& node, int64_t opset, const Dims& x, const T
                          bool* known) {
   *known = true;
   int64_t r = static_cast<int64_t>(x.size());
+  OW_CHECK((!len_t || len_t->size() == 1) && (!axis_t || axis_t->size() == 1), INVALID_INPUT,
+           "%s: dft_length and axis must be single values", node.describe().c_str());
   int64_t axis = opset >= 20 ? (axis_t ? axis_t->int_at(0) : -2) : attr_int(node, "axis", 1);
   OW_CHECK(axis >= -r && axis < r - 1 && !(axis < 0 && axis + r == r - 1), INVALID_MODEL,
            "%s: axis %lld must name a signal axis (not the last, complex one) of rank %lld", node.describe().c_str(),
@@ -100,8 +102,15 @@ Status infer_stft(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
   OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 3));
   const Dims& x = ctx.in(0).dims;
+  if (ctx.has_input(2)) OW_RETURN_IF_ERROR(check_rank(ctx, 2, 1, 1));
   const Tensor *step = ctx.value(1), *flen = ctx.has_input(3) ? ctx.value(3) : nullptr;
+  OW_CHECK((!step || step->size() == 1) && (!flen || flen->size() == 1), INVALID_INPUT,
+           "%s: frame_step and frame_length must be single values", ctx.node.describe().c_str());
+  OW_CHECK(x[2] < 0 || x[2] == 1 || x[2] == 2, INVALID_INPUT, "%s: the signal's last axis must hold 1 or 2 values",
+           ctx.node.describe().c_str());
   int64_t frame = flen ? flen->int_at(0) : ctx.has_input(2) ? ctx.in(2).dims[0] : kUnknownDim;
+  OW_CHECK(frame < 0 || (frame >= 1 && frame <= (1 << 24)), INVALID_INPUT, "%s: frame length %lld",
+           ctx.node.describe().c_str(), static_cast<long long>(frame));
   bool onesided = attr_int(ctx.node, "onesided", 1) != 0;
   int64_t frames = kUnknownDim, bins = frame < 0 ? kUnknownDim : (onesided ? frame / 2 + 1 : frame);
   if (step && frame > 0 && x[1] >= 0) {
@@ -150,6 +159,7 @@ Status infer_window(InferContext& ctx) {
   OW_CHECK(dt == 1 || dt == 11, UNSUPPORTED_OP, "%s: output_datatype %lld (float32 and float64 are supported)",
            ctx.node.describe().c_str(), static_cast<long long>(dt));
   const Tensor* size = ctx.value(0);
+  OW_CHECK(!size || size->size() == 1, INVALID_INPUT, "%s: size must be a single value", ctx.node.describe().c_str());
   int64_t n = size ? size->int_at(0) : kUnknownDim;
   OW_CHECK(n < 0 || n <= (1 << 26), INVALID_INPUT, "%s: window size %lld", ctx.node.describe().c_str(), static_cast<long long>(n));
   if (size) OW_CHECK(n >= 0, INVALID_INPUT, "%s: negative window size", ctx.node.describe().c_str());
