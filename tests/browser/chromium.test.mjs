@@ -22,7 +22,9 @@ before(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  servers = { isolated: await serve(root, { isolated: true }), plain: await serve(root, { isolated: false }) };
+  // /models/ serves the test models scripts/test.sh generated (mobilenet_v2 for a long run).
+  const mounts = process.env.ONNXWASM_TEST_MODELS ? { '/models/': process.env.ONNXWASM_TEST_MODELS } : {};
+  servers = { isolated: await serve(root, { isolated: true, mounts }), plain: await serve(root, { isolated: false, mounts }) };
 });
 
 after(async () => {
@@ -71,7 +73,8 @@ for (const page of ['script-tag.html', 'esm.html']) {
       assert.equal(result.crossOriginIsolated, server === 'isolated');
       assert.equal(result.build, server === 'isolated' ? 'threaded' : 'simd');
       assert.equal(result.correct, expected, `${result.correct} of ${result.total} correct; Node gets ${expected}`);
-      assert.ok(result.progressCalls >= 1 && result.lastProgress[0] === result.lastProgress[1], 'download progress');
+      assert.ok(result.progressCalls >= 1 && result.lastProgress[0] === result.lastProgress[1], 'progress ends at the total');
+      assert.ok(result.progressMonotone, 'progress only grows, against one total');
       const threadWarnings = warnings.filter((w) => /cross-origin isolated/.test(w));
       assert.equal(threadWarnings.length, server === 'isolated' ? 0 : 1, warnings.join('\n'));
     });
@@ -155,3 +158,18 @@ for (const server of ['isolated', 'plain']) {
     assert.deepEqual(r.predicted, expectedPad);
   });
 }
+
+test('with env.proxy, requestAnimationFrame keeps firing during a long run (it stops on the page thread)', async (t) => {
+  if (!process.env.ONNXWASM_TEST_MODELS) return t.skip('needs ONNXWASM_TEST_MODELS (scripts/test.sh sets it)');
+  const { result, errors } = await openPage('isolated', 'proxy-long.html');
+  assert.deepEqual(errors, []);
+  assert.equal(result.error, undefined, result.error);
+  t.diagnostic(`one mobilenet_v2 run: on the page ${result.page.ms.toFixed(0)} ms, ${result.page.frames} frames; ` +
+    `through the proxy ${result.proxy.ms.toFixed(0)} ms, ${result.proxy.frames} frames`);
+  assert.ok(result.page.same && result.proxy.same);
+  assert.equal(result.page.top, result.proxy.top);
+  // One frame per ~17 ms while the worker computes; the blocked page thread draws none mid-run.
+  assert.ok(result.proxy.frames >= Math.floor(result.proxy.ms / 17 / 3) && result.proxy.frames >= 2,
+    `${result.proxy.frames} frames in ${result.proxy.ms} ms`);
+  assert.ok(result.page.frames <= 1, `${result.page.frames} frames while the page thread was busy`);
+});

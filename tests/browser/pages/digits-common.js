@@ -21,5 +21,6 @@ export async function classifyDigits(api, { threads = 1 } = {}) {
   const build = session.debugInfo.split('\n')[0].replace('build: ', '');
   await session.release();
   return { crossOriginIsolated: globalThis.crossOriginIsolated === true, build, correct, total: data.samples.length,
-    progressCalls: progress.length, lastProgress: progress[progress.length - 1] };
+    progressCalls: progress.length, lastProgress: progress[progress.length - 1],
+    progressMonotone: progress.every((p, i) => i === 0 || (p[0] >= progress[i - 1][0] && p[1] === progress[0][1])) };
 }
