@@ -102,6 +102,13 @@ function loadGlueBrowser(url) {
   return job;
 }
 
+function sameOriginUrl(url) {
+  const m = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(url);
+  if (!m) return url;
+  const text = m[2] ? atob(m[3]) : decodeURIComponent(m[3]);
+  return URL.createObjectURL(new Blob([text], { type: m[1] || 'text/javascript' }));
+}
+
 // Instantiates one build; `poolSize` pthread workers are started with it.
 export async function instantiate(build, poolSize) {
   const glue = assetLocation(GLUE[build]);
@@ -113,7 +120,11 @@ export async function instantiate(build, poolSize) {
     moduleArg.wasmBinary = fs.readFileSync(wasm.path);
     factory = await loadGlueNode(glue.path);
   } else {
-    moduleArg.locateFile = (name) => assetLocation(name).url;
+    // A bundler may inline the small pthread worker script as a data: URL; a worker from a
+    // data: URL has an opaque origin and cannot load the glue (under COEP), so it becomes a
+    // same-origin blob: URL.
+    const worker = sameOriginUrl(assetLocation(GLUE[build].replace(/\.js$/, '.worker.js')).url);
+    moduleArg.locateFile = (name) => (name.endsWith('.worker.js') ? worker : assetLocation(name).url);
     moduleArg.mainScriptUrlOrBlob = glue.url;
     factory = await loadGlueBrowser(glue.url);
   }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -172,4 +173,41 @@ test('with env.proxy, requestAnimationFrame keeps firing during a long run (it s
   assert.ok(result.proxy.frames >= Math.floor(result.proxy.ms / 17 / 3) && result.proxy.frames >= 2,
     `${result.proxy.frames} frames in ${result.proxy.ms} ms`);
   assert.ok(result.page.frames <= 1, `${result.page.frames} frames while the page thread was busy`);
+});
+
+test('examples/npm-app: the packed package, built by Vite with no configuration, runs (threaded) like Node', async (t) => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-vite-'));
+  t.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const app = path.join(tmp, 'npm-app');
+  fs.cpSync(path.join(root, 'examples/npm-app'), app, { recursive: true, filter: (f) => !/node_modules|dist|\.tgz$/.test(f) });
+  fs.cpSync(path.join(root, 'examples/models'), path.join(tmp, 'models'), { recursive: true });
+  const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
+  npm(['pack', '--pack-destination', app], root);
+  // The package from its tarball; Vite itself from this repository's devDependencies.
+  npm(['install', '--ignore-scripts', '--no-package-lock', '--no-save', './onnx-wasm-0.1.0.tgz'], app);
+  execFileSync(path.join(root, 'node_modules/.bin/vite'), ['build', '--base', './', '--logLevel', 'error'], { cwd: app });
+  const assets = fs.readdirSync(path.join(app, 'dist/assets'));
+  t.diagnostic(`vite emitted: ${assets.join(', ')}`);
+  assert.ok(assets.some((f) => /^onnx-wasm-threaded-.*\.wasm$/.test(f)) && assets.some((f) => /^onnx-wasm-simd-.*\.wasm$/.test(f)));
+  const server = await serve(path.join(app, 'dist'), { isolated: true });
+  try {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    const errors = [];
+    tab.on('pageerror', (e) => errors.push(String(e)));
+    await tab.goto(`${server.url}/`);
+    const r = await tab.evaluate(() => window.result);
+    fs.mkdirSync(path.join(root, 'build/test-output'), { recursive: true });
+    await tab.screenshot({ path: path.join(root, 'build/test-output/npm-app.png') });
+    await context.close();
+    assert.deepEqual(errors, []);
+    assert.equal(r.error, undefined, r.error);
+    assert.equal(r.build, 'threaded');
+    const data = JSON.parse(fs.readFileSync(path.join(root, 'examples/models/digits-test.json'), 'utf8'));
+    expected ??= await nodeAccuracy();
+    assert.equal(r.correct, expected);
+    assert.equal(r.predicted.length, data.samples.length);
+  } finally {
+    await server.close();
+  }
 });
