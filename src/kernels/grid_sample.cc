@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // GridSample (opset 16: 2-D, bilinear/nearest/bicubic; opset 20: N-D, linear/nearest/cubic):
 // padding_mode zeros / border / reflection, align_corners, as the ONNX reference computes it
-// (coordinates in float32, nearest rounds half to even). Float32/float64 data.
+// (coordinates in float32, nearest rounds half to even). Float32/float64 data. AffineGrid
+// makes such grids from affine matrices.
 #include <cmath>
 #include <vector>
 
@@ -141,8 +142,67 @@ Status run_grid_sample(KernelContext& ctx) {
   return Status::ok();
 }
 
+// --- AffineGrid: theta [N, 2, 3] or [N, 3, 4] and size [N, C, (D,) H, W] -> grid [N, (D,) H, W, r] ---
+
+Status infer_affine_grid(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 2));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 3));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kInt64}));
+  const Tensor* size = ctx.value(1);
+  if (!size) { ctx.outputs[0] = ValueType{ctx.in(0).dtype, {}, false}; return Status::ok(); }
+  OW_CHECK(size->size() == 4 || size->size() == 5, INVALID_INPUT, "%s: size must be [N, C, H, W] or [N, C, D, H, W]",
+           ctx.node.describe().c_str());
+  int64_t r = size->size() - 2;
+  const Dims& th = ctx.in(0).dims;
+  OW_CHECK((th[1] < 0 || th[1] == r) && (th[2] < 0 || th[2] == r + 1) && (th[0] < 0 || th[0] == size->int_at(0)),
+           INVALID_INPUT, "%s: theta %s does not fit size of rank %lld", ctx.node.describe().c_str(),
+           dims_to_string(th).c_str(), static_cast<long long>(size->size()));
+  Dims out = {size->int_at(0)};
+  for (int64_t i = 2; i < size->size(); i++) {
+    OW_CHECK(size->int_at(i) >= 0 && size->int_at(i) <= (1 << 20), INVALID_INPUT, "%s: size out of range", ctx.node.describe().c_str());
+    out.push_back(size->int_at(i));
+  }
+  out.push_back(r);
+  ctx.set_output(0, ctx.in(0).dtype, out);
+  return Status::ok();
+}
+
+Status run_affine_grid(KernelContext& ctx) {
+  const Tensor& theta = ctx.in(0);
+  Tensor& y = ctx.out(0);
+  bool align = attr_int(ctx.node, "align_corners", 0) != 0;
+  size_t r = y.rank() - 2;
+  std::vector<int64_t> dims(y.dims().begin() + 1, y.dims().end() - 1);  // (D,) H, W
+  int64_t points = 1;
+  for (int64_t d : dims) points *= d;
+  auto base = [&](int64_t i, int64_t len) {
+    if (align) return len > 1 ? -1.0 + 2.0 * static_cast<double>(i) / static_cast<double>(len - 1) : 0.0;
+    return (2.0 * static_cast<double>(i) + 1) / static_cast<double>(len) - 1;
+  };
+  for (int64_t b = 0; b < y.dims()[0]; b++)
+    for (int64_t p = 0; p < points; p++) {
+      // Homogeneous point (x, y[, z], 1): x runs along the last axis.
+      std::vector<double> v(r + 1, 1.0);
+      int64_t rest = p;
+      for (size_t a = r; a-- > 0;) {
+        v[r - 1 - a] = base(rest % dims[a], dims[a]);
+        rest /= dims[a];
+      }
+      for (size_t o = 0; o < r; o++) {
+        double s = 0;
+        for (size_t k = 0; k <= r; k++) s += theta.float_at((b * static_cast<int64_t>(r) + o) * static_cast<int64_t>(r + 1) + k) * v[k];
+        int64_t at = (b * points + p) * static_cast<int64_t>(r) + o;
+        if (y.dtype() == DType::kFloat32) y.data<float>()[at] = static_cast<float>(s);
+        else y.data<double>()[at] = s;
+      }
+    }
+  return Status::ok();
+}
+
 }  // namespace
 
+extern const OpDef kAffineGrid = {"AffineGrid", "", 20, infer_affine_grid, nullptr, run_affine_grid};
 extern const OpDef kGridSample = {"GridSample", "", 16, infer_grid_sample, nullptr, run_grid_sample};
 
 }  // namespace onnxwasm
