@@ -163,6 +163,16 @@ function abortError(signal) {
   return new OnnxWasmError('ABORTED', 'model loading was aborted', { cause: signal.reason });
 }
 
+// fetch(), its failures as OnnxWasmError (ABORTED when the signal fired).
+async function fetchOrThrow(href, signal) {
+  try {
+    return await fetch(href, { signal });
+  } catch (e) {
+    if (signal && signal.aborted) throw abortError(signal);
+    throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${href}: ${e.message}`, { cause: e });
+  }
+}
+
 // The opt-in model cache (`cache: true`, browsers): the Cache API keyed by URL; a cached copy
 // is used when a HEAD request still reports the same ETag and size (or when it fails: offline).
 const CACHE_NAME = 'onnx-wasm-models-v1';
@@ -181,13 +191,7 @@ async function loadCached(href, onProgress, signal) {
     }
     if (fresh) return readResponse(hit, href, onProgress, signal);
   }
-  let resp;
-  try {
-    resp = await fetch(href, { signal });
-  } catch (e) {
-    if (signal && signal.aborted) throw abortError(signal);
-    throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${href}: ${e.message}`, { cause: e });
-  }
+  const resp = await fetchOrThrow(href, signal);
   const bytes = await readResponse(resp, href, onProgress, signal);
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) };
   if (resp.headers.get('etag')) headers.etag = resp.headers.get('etag');
@@ -218,13 +222,7 @@ export async function loadModelBytes(source, { onProgress, signal, cache } = {})
     if (cache && typeof caches !== 'undefined' && /^https?:/i.test(new URL(href, globalThis.location?.href).protocol)) {
       return loadCached(new URL(href, globalThis.location?.href).href, onProgress, signal);
     }
-    let resp;
-    try {
-      resp = await fetch(href, { signal });
-    } catch (e) {
-      if (signal && signal.aborted) throw abortError(signal);
-      throw new OnnxWasmError('INVALID_ARGUMENT', `could not fetch ${href}: ${e.message}`, { cause: e });
-    }
+    const resp = await fetchOrThrow(href, signal);
     try {
       return await readResponse(resp, href, onProgress, signal);
     } catch (e) {

@@ -76,6 +76,7 @@ for (const page of ['script-tag.html', 'esm.html']) {
       assert.equal(result.correct, expected, `${result.correct} of ${result.total} correct; Node gets ${expected}`);
       assert.ok(result.progressCalls >= 1 && result.lastProgress[0] === result.lastProgress[1], 'progress ends at the total');
       assert.ok(result.progressMonotone, 'progress only grows, against one total');
+      if (page === 'script-tag.html') assert.ok(result.streamed >= 1, 'the wasm compiled with instantiateStreaming');
       const threadWarnings = warnings.filter((w) => /cross-origin isolated/.test(w));
       assert.equal(threadWarnings.length, server === 'isolated' ? 0 : 1, warnings.join('\n'));
     });
