@@ -35,15 +35,24 @@ project() {  # project <builddir> <depsdir> <threads> <emcmake or ""> [extra cma
   cmake --build "$dir" -j "$jobs"
 }
 
+# Runs "$@" showing its output without ninja's progress lines, and fails when it fails (a
+# plain `| grep -v ... || true` would hide a compile error).
+filtered() {
+  local out rc
+  out=$("$@" 2>&1) && rc=0 || rc=$?
+  printf '%s\n' "$out" | grep -v '^\[' || true
+  return "$rc"
+}
+
 d_native=$(deps native OFF "" | tail -1)
 d_threads=$(deps wasm-threads ON emcmake | tail -1)
 d_simd=$(deps wasm-simd OFF emcmake | tail -1)
-echo "build: native core and tests"; project build/native "$d_native" OFF "" | grep -v "^\[" || true
+echo "build: native core and tests"; filtered project build/native "$d_native" OFF ""
 echo "build: native with ASan+UBSan (clang-14): Catch2 and the fuzz target"
-project build/sanitize "$d_native" OFF "" -DONNXWASM_SANITIZE=ON -DCMAKE_C_COMPILER=clang-14 \
-  -DCMAKE_CXX_COMPILER=clang++-14 | grep -v "^\[" || true
-echo "build: wasm (SIMD + threads)"; project build/wasm-threads "$d_threads" ON emcmake | grep -v "^\[" || true
-echo "build: wasm (SIMD, single thread)"; project build/wasm-simd "$d_simd" OFF emcmake | grep -v "^\[" || true
+filtered project build/sanitize "$d_native" OFF "" -DONNXWASM_SANITIZE=ON -DCMAKE_C_COMPILER=clang-14 \
+  -DCMAKE_CXX_COMPILER=clang++-14
+echo "build: wasm (SIMD + threads)"; filtered project build/wasm-threads "$d_threads" ON emcmake
+echo "build: wasm (SIMD, single thread)"; filtered project build/wasm-simd "$d_simd" OFF emcmake
 
 mkdir -p dist
 cp build/wasm-threads/onnx-wasm-threaded.{js,wasm,worker.js} dist/

@@ -15,6 +15,7 @@ Result<Col2ImGeom> col2im_geom(const Node& node, const Tensor& image, const Tens
   for (int64_t i = 0; i < image.size(); i++) g.image.push_back(image.int_at(i));
   for (int64_t i = 0; i < block.size(); i++) g.block.push_back(block.int_at(i));
   size_t r = g.image.size();
+  OW_CHECK(r <= 8, UNSUPPORTED_OP, "%s: %zu spatial dims (at most 8 are supported)", node.describe().c_str(), r);
   g.strides = attr_ints(node, "strides", std::vector<int64_t>(r, 1));
   g.dilations = attr_ints(node, "dilations", std::vector<int64_t>(r, 1));
   g.pads = attr_ints(node, "pads", std::vector<int64_t>(2 * r, 0));

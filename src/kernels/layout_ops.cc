@@ -149,6 +149,8 @@ Status infer_tile(InferContext& ctx) {
   Dims out(in.size());
   for (size_t i = 0; i < in.size(); i++) {
     OW_CHECK(reps[i] >= 0, INVALID_INPUT, "%s: negative repeat", ctx.node.describe().c_str());
+    OW_CHECK(in[i] <= 0 || reps[i] <= kMaxElements / in[i], OUT_OF_MEMORY, "%s: repeating axis %zu %lld times is too large",
+             ctx.node.describe().c_str(), i, static_cast<long long>(reps[i]));
     out[i] = in[i] < 0 ? kUnknownDim : in[i] * reps[i];
   }
   OW_CHECK(num_elements(out) >= 0 || !dims_known(out), OUT_OF_MEMORY, "%s: output %s is too large",
@@ -233,7 +235,7 @@ Status infer_depth_space(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
   OW_RETURN_IF_ERROR(check_rank(ctx, 0, 4, 4));
   int64_t b = attr_int(ctx.node, "blocksize", 0);
-  OW_CHECK(b > 0, INVALID_MODEL, "%s: blocksize must be positive", ctx.node.describe().c_str());
+  OW_CHECK(b > 0 && b <= 4096, INVALID_MODEL, "%s: blocksize must be 1 to 4096", ctx.node.describe().c_str());
   Dims d = ctx.in(0).dims;
   if (ctx.node.op_type == "DepthToSpace") {
     OW_CHECK(d[1] < 0 || d[1] % (b * b) == 0, INVALID_INPUT, "%s: %lld channels do not divide by blocksize^2",

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 # A fixed seed by default, so the test command is repeatable: the same mutations on every
-# run (how far it gets depends on speed). To explore, give another seed and more time:
+# run, capped at 2,000 per second of the budget so a faster machine does not go further. To explore, give another seed and more time:
 #   ONNXWASM_FUZZ_SEED=$RANDOM tests/fuzz/run.sh 1800
 # The default run starts from the seeds alone; an exploring run keeps what it found.
 if [ -n "${ONNXWASM_FUZZ_SEED:-}" ]; then seed=$ONNXWASM_FUZZ_SEED; else seed=1; rm -rf build/fuzz-corpus; fi
@@ -26,7 +26,7 @@ mkdir -p build/fuzz-corpus build/fuzz-artifacts
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
 "$fuzzer" -runs=0 -rss_limit_mb=4096 -timeout=30 "$seeds" tests/fuzz/regressions 2>&1 | tail -3
 set +e
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -malloc_limit_mb=1024 \
+"$fuzzer" -max_total_time="$seconds" -runs="${ONNXWASM_FUZZ_RUNS:-$((seconds * 2000))}" -timeout=10 -rss_limit_mb=3072 -malloc_limit_mb=1024 \
   -seed="$seed" -artifact_prefix=build/fuzz-artifacts/ -print_final_stats=1 build/fuzz-corpus "$seeds" \
   >build/fuzz.log 2>&1
 rc=$?
