@@ -184,6 +184,8 @@ test('examples/npm-app: the packed package, built by Vite with no configuration,
   fs.cpSync(path.join(root, 'examples/models'), path.join(tmp, 'models'), { recursive: true });
   const npm = (args, cwd) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8' });
   npm(['pack', '--pack-destination', app], root);
+  // Only the package itself is installed (Vite comes from this repository), so no registry.
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'npm-app-test', private: true, type: 'module' }));
   // The package from its tarball; Vite itself from this repository's devDependencies.
   npm(['install', '--ignore-scripts', '--no-package-lock', '--no-save', './onnx-wasm-0.1.0.tgz'], app);
   execFileSync(path.join(root, 'node_modules/.bin/vite'), ['build', '--base', './', '--logLevel', 'error'], { cwd: app });
