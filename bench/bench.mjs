@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const cache = process.env.ONNXWASM_CACHE || path.join(os.homedir(), '.cache', 'onnx-wasm');
 const light = path.join(cache, 'src/onnx/onnx/backend/test/data/light');
@@ -37,8 +38,11 @@ for (const r of rows) {
   md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ${r.maxRelDiff.toExponential(1)} |\n`;
 }
-const wasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'].map((w) => `${w} ${fs.statSync(path.join('dist', w)).size} bytes`);
-md += `\nwasm sizes: ${wasm.join(', ')}\n`;
+// Sizes, raw and gzip (level 9), next to onnxruntime-web's threaded wasm.
+const size = (file) => { const b = fs.readFileSync(file); return `${b.length} B raw, ${zlib.gzipSync(b, { level: 9 }).length} B gzip`; };
+const wasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'].map((w) => `${w} ${size(path.join('dist', w))}`);
+wasm.push(`onnxruntime-web ort-wasm-simd-threaded.wasm ${size('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')}`);
+md += `\nwasm sizes: ${wasm.join('; ')}\n`;
 fs.mkdirSync('bench/results', { recursive: true });
 fs.writeFileSync('bench/results/latest.json', JSON.stringify(rows, null, 1));
 fs.writeFileSync('bench/results/latest.md', md);
