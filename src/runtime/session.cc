@@ -47,7 +47,7 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
   plan->xnn = std::make_unique<XnnPlan>();
 #ifdef ONNXWASM_HAVE_XNNPACK
   if (options_.use_xnnpack) {
-    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict));
+    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work));
     *plan->xnn = std::move(xnn);
   }
 #endif

@@ -21,6 +21,9 @@ struct SessionOptions {
   int num_threads = 1;
   bool use_xnnpack = true;   // false: reference kernels everywhere (the oracle in tests)
   bool xnn_strict = false;   // a claimed region that fails to build is an error, not a fallback
+  // XNNPACK regions with less work than this (multiply-adds, roughly) run on the calling thread:
+  // waking the pool for each of their operators costs more than it saves. Tests set 0.
+  double serial_work = 1e6;
   std::map<std::string, int64_t> free_dims;
 };
 

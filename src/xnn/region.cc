@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "xnn/region.h"
 
+#include <algorithm>
 #include <set>
 
 #include <xnnpack.h>
@@ -27,6 +28,28 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
 
 // `consumers[v]`: the program nodes reading value v (-1 for a graph output). A region is a
 // contiguous run of nodes, so "read after the region" is a range check.
+// Rough multiply-adds of a region: convolutions and matrix products by their weights, the
+// rest by their outputs.
+double region_work(const Program& p, const std::vector<int>& nodes) {
+  double work = 0;
+  for (int ni : nodes) {
+    const ProgramNode& pn = p.nodes[ni];
+    double out = 0;
+    for (int id : pn.outputs)
+      if (id >= 0) out += std::max<int64_t>(0, num_elements(p.values[id].type.dims));
+    const std::string& op = pn.node->op_type;
+    const Tensor* w = pn.inputs.size() > 1 && pn.inputs[1] >= 0 ? p.values[pn.inputs[1]].constant.get() : nullptr;
+    if ((op == "Conv" || op == "Gemm" || op == "MatMul") && w && w->rank() >= 2) {
+      // Per output element: one multiply-add per weight feeding it.
+      int64_t per_out = op == "Conv" ? w->size() / std::max<int64_t>(1, w->dims()[0]) : w->dims()[w->rank() - 2];
+      work += out * static_cast<double>(per_out);
+    } else {
+      work += out;
+    }
+  }
+  return work;
+}
+
 Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool,
                                                 const std::vector<std::vector<int>>& consumers) {
   auto r = std::make_unique<XnnRegion>();
@@ -77,7 +100,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   return r;
 }
 
-Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict) {
+Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, double serial_work) {
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
   OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
@@ -91,7 +114,7 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict) {
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;
     while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
-    auto region = build_region(p, run, pool, consumers);
+    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool, consumers);
     if (!region.is_ok()) {
       if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
       plan.fallbacks += region.status().message() + "\n";

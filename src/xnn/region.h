@@ -42,6 +42,7 @@ struct XnnPlan {
 
 // Partitions the program and builds every region. With `strict`, a region that passed its
 // checks but fails to build is an INTERNAL error instead of a fallback (tests use this).
-Result<XnnPlan> plan_xnn(const Program& program, pthreadpool* pool, bool strict);
+// Regions with less work than `serial_work` (see SessionOptions) get no thread pool.
+Result<XnnPlan> plan_xnn(const Program& program, pthreadpool* pool, bool strict, double serial_work);
 
 }  // namespace onnxwasm

@@ -91,6 +91,7 @@ inline std::unique_ptr<Session> make_session(Model model, bool xnnpack, int thre
   o.use_xnnpack = xnnpack;
   o.xnn_strict = true;
   o.num_threads = threads;
+  o.serial_work = 0;  // even tiny test graphs use the pool
   auto r = Session::create(std::move(model), o);
   INFO(r.status().to_string());
   REQUIRE(r.is_ok());
