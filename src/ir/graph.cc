@@ -30,7 +30,28 @@ int64_t Model::opset(const std::string& domain) const {
   return it == opsets.end() ? 0 : it->second;
 }
 
-// Kahn's algorithm over value names, depth-first so a value's users run soon after it.
+// Names a subgraph reads from its outer scopes (at any depth): what it uses but does not define.
+static void outer_references(const Graph& g, std::unordered_set<std::string>* out) {
+  std::unordered_set<std::string> defined;
+  for (const ValueInfo& v : g.inputs) defined.insert(v.name);
+  for (const auto& kv : g.initializers) defined.insert(kv.first);
+  for (const Node& n : g.nodes)
+    for (const std::string& o : n.outputs) defined.insert(o);
+  std::unordered_set<std::string> used;
+  for (const Node& n : g.nodes) {
+    for (const std::string& i : n.inputs) used.insert(i);
+    for (const Attribute& a : n.attributes) {
+      if (a.g) outer_references(*a.g, &used);
+      for (const auto& sg : a.graphs) if (sg) outer_references(*sg, &used);
+    }
+  }
+  for (const ValueInfo& v : g.outputs) used.insert(v.name);
+  for (const std::string& u : used)
+    if (!u.empty() && !defined.count(u)) out->insert(u);
+}
+
+// Kahn's algorithm over value names, depth-first so a value's users run soon after it. A node
+// with subgraphs also depends on the outer values its subgraphs read.
 Result<std::vector<size_t>> topological_order(const Graph& graph,
                                               const std::vector<std::string>& outer) {
   std::unordered_map<std::string, size_t> producer;
@@ -49,7 +70,15 @@ Result<std::vector<size_t>> topological_order(const Graph& graph,
   std::vector<int> pending(graph.nodes.size(), 0);
   std::vector<std::vector<size_t>> users(graph.nodes.size());
   for (size_t i = 0; i < graph.nodes.size(); i++) {
-    for (const std::string& in : graph.nodes[i].inputs) {
+    std::vector<std::string> inputs = graph.nodes[i].inputs;
+    std::unordered_set<std::string> implicit;
+    for (const Attribute& a : graph.nodes[i].attributes) {
+      if (a.g) outer_references(*a.g, &implicit);
+      for (const auto& sg : a.graphs) if (sg) outer_references(*sg, &implicit);
+    }
+    for (const std::string& name : implicit)
+      if (producer.count(name)) inputs.push_back(name);  // outer-scope names resolve further out
+    for (const std::string& in : inputs) {
       if (in.empty() || available.count(in)) continue;
       auto it = producer.find(in);
       OW_CHECK(it != producer.end(), INVALID_MODEL,

@@ -4,6 +4,7 @@
 // inputs are all constant by running its reference kernel once at session creation.
 // Identity and inference-mode Dropout are forwarded (consumers read the input directly)
 // unless their output is a graph output.
+#include <functional>
 #include <set>
 #include <unordered_map>
 
@@ -123,9 +124,53 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
   std::set<std::string> graph_outputs;
   for (const ValueInfo& vi : g.outputs) graph_outputs.insert(vi.name);
 
-  for (size_t idx : order) {
-    const Node& n = g.nodes[idx];
-    ProgramNode pn{&n, defs[idx], model.opset(n.domain), nullptr, {}, {}};
+  // One node of the main graph, or of an If branch inlined into it.
+  std::function<Status(const Node&, const OpDef*)> process;
+  // If with a condition known at creation: the chosen branch's nodes join the program and its
+  // outputs stand for the If's. (A condition known only at run time is not supported yet.)
+  auto inline_if = [&](const Node& n) -> Status {
+    OW_CHECK(n.inputs.size() == 1 && !n.inputs[0].empty(), INVALID_MODEL, "%s: If takes one condition input",
+             n.describe().c_str());
+    const Tensor* c = p.values[resolve(value_id(n.inputs[0]))].constant.get();
+    OW_CHECK(c && c->size() == 1, UNSUPPORTED_OP,
+             "%s: If whose condition is known only at run time is not supported by this build", n.describe().c_str());
+    const Attribute* a = n.attr(c->int_at(0) != 0 ? "then_branch" : "else_branch");
+    OW_CHECK(a && a->kind == Attribute::Kind::kGraph && a->g, INVALID_MODEL, "%s: a branch is missing", n.describe().c_str());
+    const Graph& b = *a->g;
+    OW_CHECK(b.outputs.size() == n.outputs.size() && b.inputs.empty(), INVALID_MODEL,
+             "%s: the branch has %zu inputs and %zu outputs; If has %zu outputs", n.describe().c_str(), b.inputs.size(),
+             b.outputs.size(), n.outputs.size());
+    for (const auto& kv : b.initializers) {
+      OW_CHECK(!ids.count(kv.first), INVALID_MODEL, "%s: branch initializer '%s' shadows a value", n.describe().c_str(),
+               kv.first.c_str());
+      int id = value_id(kv.first);
+      p.values[id].constant = kv.second;
+      p.values[id].type = ValueType{kv.second->dtype(), kv.second->dims(), true};
+    }
+    std::vector<std::string> outer;
+    for (const auto& kv : ids) outer.push_back(kv.first);
+    OW_ASSIGN_OR_RETURN(std::vector<size_t> branch_order, topological_order(b, outer));
+    for (size_t i : branch_order) {
+      const Node& bn = b.nodes[i];
+      const OpDef* def = find_op(bn.domain, bn.op_type);
+      int64_t opset = model.opset(bn.domain);
+      OW_CHECK(def && opset >= def->since_opset, UNSUPPORTED_OP, "%s (in a branch of %s) is not supported by this build",
+               bn.describe().c_str(), n.describe().c_str());
+      OW_CHECK(!bn.outputs.empty() && !bn.outputs[0].empty(), INVALID_MODEL, "%s has no output", bn.describe().c_str());
+      OW_RETURN_IF_ERROR(process(bn, def));
+    }
+    for (size_t i = 0; i < n.outputs.size(); i++) {
+      if (n.outputs[i].empty()) continue;
+      OW_CHECK(!ids.count(n.outputs[i]), INVALID_MODEL, "%s: output '%s' is already defined", n.describe().c_str(),
+               n.outputs[i].c_str());
+      int out = value_id(n.outputs[i]);
+      forward[out] = resolve(value_id(b.outputs[i].name));
+    }
+    return Status::ok();
+  };
+  process = [&](const Node& n, const OpDef* def) -> Status {
+    if (n.op_type == "If" && n.domain.empty()) return inline_if(n);
+    ProgramNode pn{&n, def, model.opset(n.domain), nullptr, {}, {}};
     if (pn.op->prepare) OW_RETURN_IF_ERROR(pn.op->prepare(n, pn.opset, &pn.state));
     for (const std::string& in : n.inputs) pn.inputs.push_back(in.empty() ? -1 : resolve(value_id(in)));
     for (const std::string& out : n.outputs) {
@@ -144,9 +189,9 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
       if (id >= 0 && !p.values[id].constant) all_const = false;
       if (id >= 0 && (!p.values[id].type.has_rank || p.values[id].type.dtype == DType::kUndefined)) all_typed = false;
     }
-    // Shape reads only its input's dims: with static dims it folds like a constant.
+    // Shape and Size read only their input's dims: with static dims they fold like constants.
     Tensor dims_only;
-    if (n.op_type == "Shape" && n.domain.empty() && !all_const && all_typed && pn.inputs.size() == 1 &&
+    if ((n.op_type == "Shape" || n.op_type == "Size") && n.domain.empty() && !all_const && all_typed && pn.inputs.size() == 1 &&
         pn.inputs[0] >= 0 && dims_known(p.values[pn.inputs[0]].type.dims)) {
       dims_only = Tensor::view(p.values[pn.inputs[0]].type.dtype, p.values[pn.inputs[0]].type.dims, nullptr);
       in_values[0] = &dims_only;
@@ -178,7 +223,7 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
       ThreadPool serial(1);
       KernelContext kc{n, pn.opset, pn.state.get(), in_values, outs, &serial};
       OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(n.describe()));
-      continue;
+      return Status::ok();
     }
     bool passthrough = (n.op_type == "Identity" || n.op_type == "Dropout") && n.domain.empty() &&
                        pn.inputs.size() >= 1 && pn.inputs[0] >= 0 && !graph_outputs.count(n.outputs[0]) &&
@@ -186,14 +231,16 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
                        (pn.inputs.size() < 3 || pn.inputs[2] < 0);  // no training_mode input
     if (passthrough) {
       forward[pn.outputs[0]] = pn.inputs[0];
-      continue;
+      return Status::ok();
     }
     p.nodes.push_back(std::move(pn));
-  }
+    return Status::ok();
+  };
+  for (size_t idx : order) OW_RETURN_IF_ERROR(process(g.nodes[idx], defs[idx]));
 
   for (const ValueInfo& vi : g.outputs) {
     OW_CHECK(ids.count(vi.name), INVALID_MODEL, "graph output '%s' is never produced", vi.name.c_str());
-    int id = ids[vi.name];
+    int id = resolve(ids[vi.name]);  // an If's output stands for its branch's
     p.outputs.push_back(id);
     ValueInfo info = vi;
     const ValueType& t = p.values[id].type;

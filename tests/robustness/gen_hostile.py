@@ -98,6 +98,13 @@ save("concat_omitted_middle_input", model([helper.make_node("Concat", ["x", "", 
 save("pad_opset14_pads_as_attribute", model([helper.make_node("Pad", ["x"], ["y"], pads=[1, 1])],
                                             [fvi("x", [2])], [fvi("y", [4])], opset=14), "INVALID_MODEL", "expected 2 to 4 inputs")
 
+# If on a condition known only at run time: named as unsupported (a constant one is inlined).
+then_g = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [], [fvi("t", [2])])
+else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [fvi("e", [2])])
+save("if_runtime_condition", model([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)],
+                                   [helper.make_tensor_value_info("c", TensorProto.BOOL, []), fvi("x", [2])], [fvi("y", [2])]),
+     "UNSUPPORTED_OP", "If whose condition is known only at run time")
+
 # Attributes of the wrong type or out of range.
 w33 = helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 3, 3], [0.1] * 9)
 def conv(name, attrs, x_dims=(1, 1, 8, 8), code="INVALID_MODEL", match=""):
