@@ -24,6 +24,13 @@ inline int64_t num_elements(const Dims& dims) {
   return n;
 }
 
+// Row-major strides (in elements) of dims.
+inline Dims row_major_strides(const Dims& dims) {
+  Dims s(dims.size(), 1);
+  for (size_t i = dims.size(); i-- > 1;) s[i - 1] = s[i] * dims[i];
+  return s;
+}
+
 inline bool dims_known(const Dims& dims) {
   for (int64_t d : dims) if (d < 0) return false;
   return true;

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include "core/small_float.h"
+
 namespace onnxwasm {
 
 namespace {
@@ -122,6 +124,15 @@ int64_t Tensor::int_at(int64_t i) const {
     case DType::kFloat32: return static_cast<int64_t>(data<float>()[i]);
     case DType::kFloat64: return static_cast<int64_t>(data<double>()[i]);
     default: return 0;
+  }
+}
+
+void Tensor::set_float_at(int64_t i, double v) {
+  switch (dtype_) {
+    case DType::kFloat64: data<double>()[i] = v; break;
+    case DType::kFloat16: data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
+    case DType::kBFloat16: data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
+    default: data<float>()[i] = static_cast<float>(v); break;
   }
 }
 

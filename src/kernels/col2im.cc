@@ -87,10 +87,7 @@ Status run_col2im(KernelContext& ctx) {
           }
           if (inside) acc[(b * c + ch) * pixels + pos] += x.float_at(((b * c + ch) * per_block + kk) * blocks + ll);
         }
-  for (int64_t i = 0; i < y.size(); i++) {
-    if (y.dtype() == DType::kFloat32) y.data<float>()[i] = static_cast<float>(acc[i]);
-    else y.data<double>()[i] = acc[i];
-  }
+  for (int64_t i = 0; i < y.size(); i++) y.set_float_at(i, acc[i]);
   return Status::ok();
 }
 

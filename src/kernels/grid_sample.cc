@@ -135,8 +135,7 @@ Status run_grid_sample(KernelContext& ctx) {
           if (a == static_cast<size_t>(-1)) break;
         }
         int64_t at = (b * c + ch) * out_size + o;
-        if (y.dtype() == DType::kFloat32) y.data<float>()[at] = static_cast<float>(sum);
-        else y.data<double>()[at] = sum;
+        y.set_float_at(at, sum);
       }
     }
   return Status::ok();
@@ -193,8 +192,7 @@ Status run_affine_grid(KernelContext& ctx) {
         double s = 0;
         for (size_t k = 0; k <= r; k++) s += theta.float_at((b * static_cast<int64_t>(r) + o) * static_cast<int64_t>(r + 1) + k) * v[k];
         int64_t at = (b * points + p) * static_cast<int64_t>(r) + o;
-        if (y.dtype() == DType::kFloat32) y.data<float>()[at] = static_cast<float>(s);
-        else y.data<double>()[at] = s;
+        y.set_float_at(at, s);
       }
     }
   return Status::ok();

@@ -11,12 +11,6 @@
 namespace onnxwasm {
 namespace {
 
-Dims strides_of(const Dims& d) {
-  Dims s(d.size(), 1);
-  for (size_t i = d.size(); i-- > 1;) s[i - 1] = s[i] * d[i];
-  return s;
-}
-
 Result<int64_t> checked_index(int64_t v, int64_t dim, const char* what) {
   if (v < 0) v += dim;
   OW_CHECK(v >= 0 && v < dim, INVALID_INPUT, "%s index %lld is out of range for a dimension of %lld", what,
@@ -41,7 +35,7 @@ Status run_gather_elements(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &idx = ctx.in(1);
   OW_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(ctx.node, "axis", attr_int(ctx.node, "axis", 0),
                                                    static_cast<int64_t>(x.rank())));
-  Dims xs = strides_of(x.dims()), is = strides_of(idx.dims());
+  Dims xs = row_major_strides(x.dims()), is = row_major_strides(idx.dims());
   size_t es = dtype_size(x.dtype());
   for (int64_t i = 0; i < idx.size(); i++) {
     int64_t src = 0;
@@ -107,7 +101,7 @@ Status run_scatter_elements(KernelContext& ctx) {
   OW_ASSIGN_OR_RETURN(int64_t axis, normalize_axis(ctx.node, "axis", attr_int(ctx.node, "axis", 0),
                                                    static_cast<int64_t>(x.rank())));
   copy_elements(x, 0, y, 0, x.size());
-  Dims xs = strides_of(x.dims()), is = strides_of(idx.dims());
+  Dims xs = row_major_strides(x.dims()), is = row_major_strides(idx.dims());
   for (int64_t i = 0; i < idx.size(); i++) {
     int64_t dst = 0;
     for (size_t d = 0; d < idx.rank(); d++) {
@@ -146,7 +140,7 @@ Status run_gather_nd(KernelContext& ctx) {
   int64_t b = attr_int(ctx.node, "batch_dims", 0), last = q.dims().back();
   int64_t batch = 1;
   for (int64_t i = 0; i < b; i++) batch *= x.dims()[i];
-  Dims xs = strides_of(x.dims());
+  Dims xs = row_major_strides(x.dims());
   int64_t slice = 1;
   for (size_t i = b + last; i < x.rank(); i++) slice *= x.dims()[i];
   int64_t tuples = q.size() / last, per_batch = batch ? tuples / batch : 0;
@@ -170,7 +164,7 @@ Status run_scatter_nd(KernelContext& ctx) {
   int64_t last = q.dims().back();
   OW_CHECK(last >= 1 && last <= static_cast<int64_t>(x.rank()), INVALID_INPUT, "index tuples of length %lld for rank %zu",
            static_cast<long long>(last), x.rank());
-  Dims xs = strides_of(x.dims());
+  Dims xs = row_major_strides(x.dims());
   int64_t slice = 1;
   for (size_t i = last; i < x.rank(); i++) slice *= x.dims()[i];
   int64_t tuples = q.size() / last;
@@ -305,7 +299,7 @@ Status infer_nonzero(InferContext& ctx) {
 Status run_nonzero(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   int64_t nnz = ctx.out(0).dims()[1], k = 0;
-  Dims st = strides_of(x.dims());
+  Dims st = row_major_strides(x.dims());
   for (int64_t i = 0; i < x.size(); i++) {
     if (x.float_at(i) == 0) continue;
     for (size_t d = 0; d < x.rank(); d++) ctx.out(0).data<int64_t>()[d * nnz + k] = (i / st[d]) % x.dims()[d];

@@ -14,12 +14,6 @@
 namespace onnxwasm {
 namespace {
 
-Dims strides_of(const Dims& d) {
-  Dims s(d.size(), 1);
-  for (size_t i = d.size(); i-- > 1;) s[i - 1] = s[i] * d[i];
-  return s;
-}
-
 // Copies y[i] = x[src(i)] element by element (byte-wise, any dtype).
 template <class F>
 void gather_by_index(const Tensor& x, Tensor& y, F src) {
@@ -162,7 +156,7 @@ Status infer_tile(InferContext& ctx) {
 Status run_tile(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   const Dims &in = x.dims(), &out = ctx.out(0).dims();
-  Dims is = strides_of(in), os = strides_of(out);
+  Dims is = row_major_strides(in), os = row_major_strides(out);
   gather_by_index(x, ctx.out(0), [&](int64_t i) {
     int64_t src = 0;
     for (size_t d = 0; d < out.size(); d++) src += ((i / os[d]) % out[d] % in[d]) * is[d];
@@ -350,7 +344,7 @@ Status run_reverse_sequence(KernelContext& ctx) {
   int64_t batch_axis = attr_int(ctx.node, "batch_axis", 1), time_axis = attr_int(ctx.node, "time_axis", 0);
   OW_CHECK((batch_axis == 0 || batch_axis == 1) && time_axis == 1 - batch_axis, INVALID_MODEL,
            "batch_axis and time_axis must be 0 and 1 in some order");
-  Dims st = strides_of(x.dims());
+  Dims st = row_major_strides(x.dims());
   int64_t batch = x.dims()[batch_axis], steps = x.dims()[time_axis];
   OW_CHECK(lens.size() == batch, INVALID_INPUT, "sequence_lens has %lld values for a batch of %lld",
            static_cast<long long>(lens.size()), static_cast<long long>(batch));

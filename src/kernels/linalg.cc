@@ -43,8 +43,7 @@ Status run_det(KernelContext& ctx) {
         for (int64_t k = c; k < n; k++) a[r * n + k] -= f * a[c * n + k];
       }
     }
-    if (x.dtype() == DType::kFloat32) ctx.out(0).data<float>()[b] = static_cast<float>(det);
-    else ctx.out(0).data<double>()[b] = det;
+    ctx.out(0).set_float_at(b, det);
   }
   return Status::ok();
 }

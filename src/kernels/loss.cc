@@ -57,10 +57,7 @@ Status run_loss(KernelContext& ctx) {
       }
     if (ctx.outputs.size() > 1 && ctx.outputs[1]) {
       Tensor& lp = ctx.out(1);
-      for (int64_t i = 0; i < x.size(); i++) {
-        if (lp.dtype() == DType::kFloat32) lp.data<float>()[i] = static_cast<float>(logp[i]);
-        else lp.data<double>()[i] = logp[i];
-      }
+      for (int64_t i = 0; i < x.size(); i++) lp.set_float_at(i, logp[i]);
     }
   }
   std::vector<double> loss(static_cast<size_t>(n * inner));
@@ -80,13 +77,9 @@ Status run_loss(KernelContext& ctx) {
       weight_sum += w;
     }
   Tensor& y = ctx.out(0);
-  auto put = [&](int64_t i, double v) {
-    if (y.dtype() == DType::kFloat32) y.data<float>()[i] = static_cast<float>(v);
-    else y.data<double>()[i] = v;
-  };
-  if (reduction == "none") for (size_t i = 0; i < loss.size(); i++) put(static_cast<int64_t>(i), loss[i]);
-  else if (reduction == "sum") put(0, total);
-  else put(0, weight_sum == 0 ? (total == 0 ? 0.0 : total / weight_sum) : total / weight_sum);
+  if (reduction == "none") for (size_t i = 0; i < loss.size(); i++) y.set_float_at(static_cast<int64_t>(i), loss[i]);
+  else if (reduction == "sum") y.set_float_at(0, total);
+  else y.set_float_at(0, weight_sum == 0 ? (total == 0 ? 0.0 : total / weight_sum) : total / weight_sum);
   return Status::ok();
 }
 

@@ -10,11 +10,6 @@
 namespace onnxwasm {
 namespace {
 
-void put(Tensor& t, int64_t i, double v) {
-  if (t.dtype() == DType::kFloat32) t.data<float>()[i] = static_cast<float>(v);
-  else t.data<double>()[i] = v;
-}
-
 // Mean and 1/sqrt(var + eps) of x[start, start + len).
 void stats(const Tensor& x, int64_t start, int64_t len, double eps, double* mean, double* inv_std) {
   double s = 0, sq = 0;
@@ -67,10 +62,10 @@ Status run_layer_norm(KernelContext& ctx) {
     for (int64_t i = 0; i < len; i++, it.next()) {
       double v = (x.float_at(r * len + i) - mean) * inv * scale->float_at(it.offset(0));
       if (bias) v += bias->float_at(it.offset(1));
-      put(y, r * len + i, v);
+      y.set_float_at(r * len + i, v);
     }
-    if (ctx.outputs.size() > 1 && ctx.outputs[1]) put(ctx.out(1), r, mean);
-    if (ctx.outputs.size() > 2 && ctx.outputs[2]) put(ctx.out(2), r, inv);
+    if (ctx.outputs.size() > 1 && ctx.outputs[1]) ctx.out(1).set_float_at(r, mean);
+    if (ctx.outputs.size() > 2 && ctx.outputs[2]) ctx.out(2).set_float_at(r, inv);
   }
   return Status::ok();
 }
@@ -112,7 +107,7 @@ Status run_channel_norm(KernelContext& ctx) {
         int64_t ch = g * per + k, p = per_channel ? ch : g;
         for (int64_t i = 0; i < inner; i++) {
           int64_t at = start + k * inner + i;
-          put(ctx.out(0), at, (x.float_at(at) - mean) * inv * scale.float_at(p) + bias.float_at(p));
+          ctx.out(0).set_float_at(at, (x.float_at(at) - mean) * inv * scale.float_at(p) + bias.float_at(p));
         }
       }
     }
@@ -159,7 +154,7 @@ Status run_mvn(KernelContext& ctx) {
   for (int64_t i = 0; i < x.size(); i++) {
     int64_t g = group[i];
     double mean = sum[g] / cnt[g], var = sq[g] / cnt[g] - mean * mean;
-    put(ctx.out(0), i, (x.float_at(i) - mean) / std::sqrt(var < 0 ? 0 : var));
+    ctx.out(0).set_float_at(i, (x.float_at(i) - mean) / std::sqrt(var < 0 ? 0 : var));
   }
   return Status::ok();
 }

@@ -27,15 +27,6 @@ double real_at(const Tensor& t, int64_t i) {
   return t.float_at(i);
 }
 
-void put_real(Tensor& t, int64_t i, double v) {
-  switch (t.dtype()) {
-    case DType::kFloat16: t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
-    case DType::kBFloat16: t.data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
-    case DType::kFloat64: t.data<double>()[i] = v; break;
-    default: t.data<float>()[i] = static_cast<float>(v); break;
-  }
-}
-
 // Maps element i of x to its scale/zero-point element: per tensor, per axis or blocked.
 struct ParamIndex {
   int64_t axis_stride = 1, axis_len = 1, block = 0;
@@ -159,7 +150,7 @@ Status run_dequantize(KernelContext& ctx) {
     int64_t p = pi(i);
     double v = real ? real_at(x, i) - (zp ? real_at(*zp, p) : 0)
                     : static_cast<double>(x.int_at(i) - (zp ? zp->int_at(p) : 0));
-    put_real(ctx.out(0), i, v * real_at(scale, p));
+    ctx.out(0).set_float_at(i, v * real_at(scale, p));
   }
   return Status::ok();
 }

@@ -11,11 +11,6 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-void put(Tensor& t, int64_t i, double v) {
-  if (t.dtype() == DType::kFloat64) t.data<double>()[i] = v;
-  else t.data<float>()[i] = static_cast<float>(v);
-}
-
 // --- DFT ---
 
 struct DftGeom { int64_t axis, length, out_len; };
@@ -82,8 +77,8 @@ void dft_axis(const Tensor& x, Tensor& y, int64_t axis, int64_t len, int64_t out
           im += xr * std::sin(ang) + xi * std::cos(ang);
         }
         int64_t out = ((o * out_len + k) * inner + j) * 2;
-        put(y, out, re * scale);
-        put(y, out + 1, im * scale);
+        y.set_float_at(out, re * scale);
+        y.set_float_at(out + 1, im * scale);
       }
 }
 
@@ -144,8 +139,8 @@ Status run_stft(KernelContext& ctx) {
           im += xr * std::sin(ang) + xi * std::cos(ang);
         }
         int64_t out = ((b * frames + f) * bins + k) * 2;
-        put(y, out, re);
-        put(y, out + 1, im);
+        y.set_float_at(out, re);
+        y.set_float_at(out + 1, im);
       }
   return Status::ok();
 }
@@ -177,7 +172,7 @@ Status run_window(KernelContext& ctx) {
     if (op == "HannWindow") v = 0.5 - 0.5 * std::cos(a);
     else if (op == "HammingWindow") v = 25.0 / 46 - (1 - 25.0 / 46) * std::cos(a);
     else v = 0.42 - 0.5 * std::cos(a) + 0.08 * std::cos(2 * a);
-    put(y, i, v);
+    y.set_float_at(i, v);
   }
   return Status::ok();
 }
