@@ -132,6 +132,9 @@ void Tensor::set_float_at(int64_t i, double v) {
     case DType::kFloat64: data<double>()[i] = v; break;
     case DType::kFloat16: data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
     case DType::kBFloat16: data<uint16_t>()[i] = float_to_bfloat16(static_cast<float>(v)); break;
+    // Integer types take exact values (callers store what they read, e.g. MaxPool).
+    case DType::kInt8: data<int8_t>()[i] = static_cast<int8_t>(v); break;
+    case DType::kUint8: data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
     default: data<float>()[i] = static_cast<float>(v); break;
   }
 }
@@ -140,6 +143,8 @@ double Tensor::float_at(int64_t i) const {
   switch (dtype_) {
     case DType::kFloat32: return data<float>()[i];
     case DType::kFloat64: return data<double>()[i];
+    case DType::kFloat16: return half_to_float(data<uint16_t>()[i]);
+    case DType::kBFloat16: return bfloat16_to_float(data<uint16_t>()[i]);
     default: return static_cast<double>(int_at(i));
   }
 }

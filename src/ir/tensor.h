@@ -45,7 +45,8 @@ class Tensor {
   // Integer element i as int64 (int8..uint64, bool); used for shape-like inputs.
   int64_t int_at(int64_t i) const;
   double float_at(int64_t i) const;
-  // Stores v at element i of a float tensor (float32/64, float16, bfloat16), rounded to its type.
+  // Stores v at element i of a float tensor (float32/64, float16, bfloat16), rounded to its type,
+  // or of an int8/uint8 tensor (v must be in range).
   void set_float_at(int64_t i, double v);
 
  private:

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Elementwise binary arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, Mod (fmod
 // or Python's sign-of-divisor remainder), PRelu, and the variadic Max, Min, Sum, Mean.
-// Float32/float64 and integer types (Mean: float only; Pow's exponent may be another type).
+// Float32/float64 and integer types (Mean: float only; Pow's exponent may be another type);
+// float16/bfloat16 are computed in float32 and rounded back.
 // Integer Div truncates toward zero as onnxruntime does; integer division by zero yields 0.
 #include <cmath>
 
 #include "kernels/broadcast.h"
+#include "kernels/dispatch.h"
 #include "kernels/op.h"
 
 namespace onnxwasm {
@@ -21,18 +23,23 @@ Status prepare_bin(const Node& node, int64_t, OpState* state) {
   return Status::ok();
 }
 
+// Before opset 7, PRelu's slope of shape [C] is per channel (axis 1), not numpy-broadcast.
+Dims legacy_slope_dims(const Node& n, int64_t opset, const Dims& x, const Dims& slope) {
+  if (opset >= 7 || n.op_type != "PRelu" || slope.size() != 1 || x.size() < 3 || slope[0] != x[1]) return slope;
+  Dims d(x.size() - 1, 1);
+  d[0] = slope[0];
+  return d;
+}
+
 bool variadic(BinKind k) { return k == BinKind::kMax || k == BinKind::kMin || k == BinKind::kSum || k == BinKind::kMean; }
 
 Status infer_bin(InferContext& ctx) {
   BinKind k = state_as<BinState>(ctx.state)->kind;
   OW_RETURN_IF_ERROR(check_variadic_inputs(ctx, variadic(k) ? 1 : 2, variadic(k) ? 1024 : 2));
   if (k == BinKind::kMean)
-    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}));
   else
-    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kInt8,
-                                            DType::kUint8, DType::kInt16, DType::kUint16,
-                                            DType::kInt32, DType::kUint32, DType::kInt64,
-                                            DType::kUint64}));
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES, DType::kFloat16, DType::kBFloat16}));
   Dims dims = ctx.in(0).dims;
   for (size_t i = 1; i < ctx.num_inputs(); i++) {
     // Pow's exponent may have another numeric type; everything else must match.
@@ -42,8 +49,8 @@ Status infer_bin(InferContext& ctx) {
                i, ctx.node.inputs[i].c_str(), dtype_name(ctx.in(i).dtype),
                dtype_name(ctx.in(0).dtype));
     else
-      OW_RETURN_IF_ERROR(check_dtype(ctx, i, {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64}));
-    OW_ASSIGN_OR_RETURN(dims, broadcast_dims(ctx.node, dims, ctx.in(i).dims));
+      OW_RETURN_IF_ERROR(check_dtype(ctx, i, {OW_NUMERIC_DTYPES}));
+    OW_ASSIGN_OR_RETURN(dims, broadcast_dims(ctx.node, dims, legacy_slope_dims(ctx.node, ctx.opset, ctx.in(0).dims, ctx.in(i).dims)));
   }
   ctx.set_output(0, ctx.in(0).dtype, dims);
   return Status::ok();
@@ -97,14 +104,21 @@ void combine_into(BinKind k, const Tensor& a, const Tensor& b, Tensor& out) {
     po[i] = combine<T>(k, pa[it.offset(0)], static_cast<T>(pb[it.offset(1)]));
 }
 
+Status run_bin(KernelContext& ctx);
+
 template <class T>
 Status run_typed(KernelContext& ctx, BinKind k) {
   Tensor& out = ctx.out(0);
   if (k == BinKind::kPow && ctx.in(1).dtype() != ctx.in(0).dtype()) {
-    if (ctx.in(1).dtype() == DType::kInt64) combine_into<T, int64_t>(k, ctx.in(0), ctx.in(1), out);
-    else if (ctx.in(1).dtype() == DType::kInt32) combine_into<T, int32_t>(k, ctx.in(0), ctx.in(1), out);
-    else if (ctx.in(1).dtype() == DType::kFloat32) combine_into<T, float>(k, ctx.in(0), ctx.in(1), out);
-    else combine_into<T, double>(k, ctx.in(0), ctx.in(1), out);
+    return visit_numeric(ctx.in(1).dtype(), [&](auto e) {
+      combine_into<T, decltype(e)>(k, ctx.in(0), ctx.in(1), out);
+      return Status::ok();
+    });
+  }
+  if (k == BinKind::kPRelu && ctx.opset < 7) {
+    Tensor slope = Tensor::view(ctx.in(1).dtype(), legacy_slope_dims(ctx.node, ctx.opset, ctx.in(0).dims(), ctx.in(1).dims()),
+                                const_cast<void*>(ctx.in(1).raw()));
+    combine_into<T, T>(k, ctx.in(0), slope, out);
     return Status::ok();
   }
   size_t n = ctx.inputs.size();
@@ -126,6 +140,25 @@ Status run_typed(KernelContext& ctx, BinKind k) {
   return Status::ok();
 }
 
+// float16/bfloat16: widen every input to float32, compute, round the result back.
+Status run_half(KernelContext& ctx) {
+  std::vector<Tensor> wide(ctx.inputs.size());
+  KernelContext wctx = ctx;
+  for (size_t i = 0; i < ctx.inputs.size(); i++) {
+    const Tensor& t = ctx.in(i);
+    if (t.dtype() != DType::kFloat16 && t.dtype() != DType::kBFloat16) continue;
+    OW_ASSIGN_OR_RETURN(wide[i], Tensor::make(DType::kFloat32, t.dims()));
+    for (int64_t j = 0; j < t.size(); j++) wide[i].data<float>()[j] = static_cast<float>(t.float_at(j));
+    wctx.inputs[i] = &wide[i];
+  }
+  Tensor& out = ctx.out(0);
+  OW_ASSIGN_OR_RETURN(Tensor wout, Tensor::make(DType::kFloat32, out.dims()));
+  wctx.outputs = {&wout};
+  OW_RETURN_IF_ERROR(run_bin(wctx));
+  for (int64_t j = 0; j < out.size(); j++) out.set_float_at(j, wout.data<float>()[j]);
+  return Status::ok();
+}
+
 Status run_bin(KernelContext& ctx) {
   const auto* st = state_as<BinState>(ctx.state);
   BinKind k = st->kind;
@@ -144,6 +177,7 @@ Status run_bin(KernelContext& ctx) {
     case DType::kUint32: return run_typed<uint32_t>(ctx, k);
     case DType::kInt64: return run_typed<int64_t>(ctx, k);
     case DType::kUint64: return run_typed<uint64_t>(ctx, k);
+    case DType::kFloat16: case DType::kBFloat16: return run_half(ctx);
     default: return make_status(Code::INTERNAL, "binary: unexpected dtype");
   }
 }

@@ -160,7 +160,7 @@ Status run_where(KernelContext& ctx) {
 
 Status infer_float_test(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
-  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64}));
+  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}));
   ctx.set_output(0, DType::kBool, ctx.in(0).dims);
   return Status::ok();
 }

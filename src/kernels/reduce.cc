@@ -67,7 +67,10 @@ Dims reduced_dims(const Dims& in, const std::vector<bool>& flags, bool keepdims)
 Status infer_reduce(InferContext& ctx) {
   const auto* s = state_as<ReduceState>(ctx.state);
   OW_RETURN_IF_ERROR(check_input_count(ctx, 1, s->axes_from_input ? 2 : 1));
-  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES}));
+  if (s->kind == RKind::kMax || s->kind == RKind::kMin)  // of bools: any / all
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES, DType::kBool}));
+  else
+    OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES}));
   const Tensor* axes = nullptr;
   if (s->axes_from_input && ctx.has_input(1)) {
     OW_RETURN_IF_ERROR(check_dtype(ctx, 1, {DType::kInt64}));
@@ -170,7 +173,7 @@ Status run_reduce(KernelContext& ctx) {
   OW_ASSIGN_OR_RETURN(std::vector<bool> flags, reduced_axes(ctx.node, *s, axes, ctx.in(0).rank()));
   return visit_numeric(ctx.in(0).dtype(), [&](auto t) {
     return reduce_typed<decltype(t)>(s->kind, ctx.in(0), flags, ctx.out(0));
-  });
+  }, /*with_bool=*/true);
 }
 
 // --- ArgMax / ArgMin ---

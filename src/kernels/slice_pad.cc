@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Pad (constant / reflect / edge; pads as attribute before opset 11, as input after; opset
+// Pad (constant / reflect / edge / wrap; pads as attribute before opset 11, as input after; opset
 // 18 axes) and Slice (starts/ends/axes/steps as attributes before opset 10, inputs after;
 // negative steps), any dtype.
 #include <algorithm>
@@ -46,7 +46,7 @@ Status infer_pad(InferContext& ctx) {
   // Before opset 11 the pads are an attribute; from 11 on they are input 1.
   OW_RETURN_IF_ERROR(ctx.opset < 11 ? check_input_count(ctx, 1, 1) : check_input_count(ctx, 2, 4));
   std::string mode = attr_string(ctx.node, "mode", "constant");
-  OW_CHECK(mode == "constant" || mode == "reflect" || mode == "edge", UNSUPPORTED_OP,
+  OW_CHECK(mode == "constant" || mode == "reflect" || mode == "edge" || mode == "wrap", UNSUPPORTED_OP,
            "%s: mode '%s' is not supported", ctx.node.describe().c_str(), mode.c_str());
   const Dims& in = ctx.in(0).dims;
   bool known;
@@ -58,7 +58,7 @@ Status infer_pad(InferContext& ctx) {
     OW_CHECK(in[i] < 0 || out[i] >= 0, INVALID_MODEL, "%s: pads remove more than axis %zu holds",
              ctx.node.describe().c_str(), i);
     if (mode != "constant" && in[i] >= 0)
-      OW_CHECK(in[i] > 0 && (mode == "edge" || (pads[i] < in[i] && pads[i + in.size()] < in[i])), INVALID_INPUT,
+      OW_CHECK(in[i] > 0 && (mode == "edge" || mode == "wrap" || (pads[i] < in[i] && pads[i + in.size()] < in[i])), INVALID_INPUT,
                "%s: %s padding of %lld on axis %zu of size %lld", ctx.node.describe().c_str(), mode.c_str(),
                static_cast<long long>(std::max(pads[i], pads[i + in.size()])), i, static_cast<long long>(in[i]));
   }
@@ -97,6 +97,7 @@ Status run_pad(KernelContext& ctx) {
       if (v < 0 || v >= n) {
         if (mode == "constant") { inside = false; break; }
         if (mode == "edge") v = v < 0 ? 0 : n - 1;
+        else if (mode == "wrap") v = ((v % n) + n) % n;
         else v = v < 0 ? -v : 2 * (n - 1) - v;  // reflect
       }
       src += v * in_strides[i];
