@@ -46,6 +46,9 @@ val infos_to_val(const std::vector<ValueInfo>& infos) {
     o.set("dtype", static_cast<int>(v.dtype));
     o.set("type", std::string(dtype_name(v.dtype)));
     o.set("shape", v.has_shape ? dims_to_val(v) : val::undefined());
+    bool sequence = v.kind == ValueInfo::Kind::kSequence || (v.kind == ValueInfo::Kind::kOptional && v.optional_of_sequence);
+    o.set("kind", std::string(sequence ? "sequence" : "tensor"));
+    o.set("optional", v.kind == ValueInfo::Kind::kOptional);
     out.call<void>("push", o);
   }
   return out;
@@ -74,6 +77,75 @@ class JsExternalData : public ExternalData {
  private:
   val source_;
 };
+
+// One value of run()'s feeds as a Tensor (numeric data as a view of the JS-owned heap copy).
+Result<Tensor> value_from_js(const std::string& name, val v, bool top) {
+  std::string kind = v["kind"].as<std::string>();
+  if (kind == "none") {
+    OW_CHECK(top, INVALID_INPUT, "input '%s': a sequence cannot hold null", name.c_str());
+    return Tensor::none();
+  }
+  if (kind == "sequence") {
+    OW_CHECK(top, INVALID_INPUT, "input '%s': sequences of sequences are not supported", name.c_str());
+    std::vector<std::shared_ptr<const Tensor>> items;
+    val list = v["items"];
+    unsigned n = list["length"].as<unsigned>();
+    for (unsigned i = 0; i < n; i++) {
+      OW_ASSIGN_OR_RETURN(Tensor item, value_from_js(name, list[i], false));
+      OW_ASSIGN_OR_RETURN(Tensor copy, item.clone());  // items outlive this call's views
+      items.push_back(std::make_shared<const Tensor>(std::move(copy)));
+    }
+    return Tensor::sequence(static_cast<DType>(v["dtype"].as<int>()), std::move(items));
+  }
+  DType dtype = static_cast<DType>(v["dtype"].as<int>());
+  Dims dims;
+  val d = v["dims"];
+  for (unsigned j = 0; j < d["length"].as<unsigned>(); j++) dims.push_back(static_cast<int64_t>(d[j].as<double>()));
+  int64_t count = num_elements(dims);
+  if (dtype == DType::kString) {
+    val strings = v["strings"];
+    unsigned n = strings["length"].as<unsigned>();
+    OW_CHECK(count >= 0 && static_cast<int64_t>(n) == count, INVALID_INPUT, "input '%s': %u strings for dims %s", name.c_str(),
+             n, dims_to_string(dims).c_str());
+    OW_ASSIGN_OR_RETURN(Tensor t, Tensor::make(dtype, dims));
+    for (unsigned i = 0; i < n; i++) t.data<std::string>()[i] = strings[i].as<std::string>();
+    return t;
+  }
+  size_t bytes = static_cast<size_t>(v["byteLength"].as<double>());
+  OW_CHECK(count >= 0 && static_cast<size_t>(count) * dtype_size(dtype) == bytes, INVALID_INPUT,
+           "input '%s': data has %zu bytes, dims %s of %s need %lld", name.c_str(), bytes, dims_to_string(dims).c_str(),
+           dtype_name(dtype), static_cast<long long>(count < 0 ? -1 : count * static_cast<int64_t>(dtype_size(dtype))));
+  return Tensor::view(dtype, dims, reinterpret_cast<void*>(v["ptr"].as<uintptr_t>()));
+}
+
+val value_to_js(const Tensor& t) {
+  val o = val::object();
+  if (t.kind() == ValueKind::kNone) {
+    o.set("kind", std::string("none"));
+    return o;
+  }
+  o.set("dtype", static_cast<int>(t.dtype()));
+  if (t.kind() == ValueKind::kSequence) {
+    o.set("kind", std::string("sequence"));
+    val items = val::array();
+    for (const auto& item : t.items()) items.call<void>("push", value_to_js(*item));
+    o.set("items", items);
+    return o;
+  }
+  o.set("kind", std::string("tensor"));
+  val dims = val::array();
+  for (int64_t d : t.dims()) dims.call<void>("push", static_cast<double>(d));
+  o.set("dims", dims);
+  if (t.dtype() == DType::kString) {
+    val strings = val::array();
+    for (int64_t i = 0; i < t.size(); i++) strings.call<void>("push", t.data<std::string>()[i]);
+    o.set("strings", strings);
+  } else {
+    o.set("ptr", reinterpret_cast<uintptr_t>(t.raw()));
+    o.set("byteLength", static_cast<double>(t.byte_size()));
+  }
+  return o;
+}
 
 class WasmSession {
  public:
@@ -106,7 +178,11 @@ class WasmSession {
   val outputInfo() const { return session_ ? infos_to_val(session_->outputs()) : val::array(); }
   std::string debugInfo() const { return session_ ? session_->debug_info() : ""; }
 
-  // feeds: [{name, dtype (ONNX enum), dims: number[], ptr, byteLength}], memory owned by JS.
+  // feeds: [{name, value}], each value (memory owned by JS) one of
+  //   {kind: 'tensor', dtype (ONNX enum), dims: number[], ptr, byteLength}
+  //   {kind: 'tensor', dtype: 8, dims, strings: string[]}
+  //   {kind: 'sequence', dtype (0 when empty), items: [tensor values]}
+  //   {kind: 'none'}  (an empty optional)
   CallStatus run(val feeds) {
     if (!session_) return to_call(Status(Code::INVALID_STATE, "session is not loaded"));
     std::vector<Feed> fs;
@@ -115,17 +191,12 @@ class WasmSession {
       val f = feeds[i];
       Feed feed;
       feed.name = f["name"].as<std::string>();
-      DType dtype = static_cast<DType>(f["dtype"].as<int>());
-      Dims dims;
-      val d = f["dims"];
-      for (unsigned j = 0; j < d["length"].as<unsigned>(); j++) dims.push_back(static_cast<int64_t>(d[j].as<double>()));
-      size_t bytes = static_cast<size_t>(f["byteLength"].as<double>());
-      int64_t count = num_elements(dims);
-      if (count < 0 || static_cast<size_t>(count) * dtype_size(dtype) != bytes)
-        return to_call(make_status(Code::INVALID_INPUT, "input '%s': data has %zu bytes, dims %s of %s need %lld",
-                                   feed.name.c_str(), bytes, dims_to_string(dims).c_str(), dtype_name(dtype),
-                                   static_cast<long long>(count < 0 ? -1 : count * static_cast<int64_t>(dtype_size(dtype)))));
-      feed.tensor = Tensor::view(dtype, dims, reinterpret_cast<void*>(f["ptr"].as<uintptr_t>()));
+      Result<Tensor> v = value_from_js(feed.name, f["value"], true);
+      if (!v.is_ok()) return to_call(v.status());
+      feed.tensor = v.take();
+      if (feed.tensor.kind() == ValueKind::kSequence && feed.tensor.items().empty())
+        for (const ValueInfo& info : session_->inputs())  // an empty sequence has the declared type
+          if (info.name == feed.name) feed.tensor = Tensor::sequence(info.dtype, {});
       fs.push_back(std::move(feed));
     }
     outputs_.clear();
@@ -133,14 +204,9 @@ class WasmSession {
   }
 
   int outputCount() const { return static_cast<int>(outputs_.size()); }
-  int outputDtype(int i) const { return static_cast<int>(outputs_[i].dtype()); }
-  val outputDims(int i) const {
-    val dims = val::array();
-    for (int64_t d : outputs_[i].dims()) dims.call<void>("push", static_cast<double>(d));
-    return dims;
-  }
-  uintptr_t outputData(int i) const { return reinterpret_cast<uintptr_t>(outputs_[i].raw()); }
-  double outputByteLength(int i) const { return static_cast<double>(outputs_[i].byte_size()); }
+  // Output i as a value of the form run() takes (tensor data stays in the heap until
+  // clearOutputs(); strings are copied out).
+  val outputValue(int i) const { return value_to_js(outputs_[i]); }
   void clearOutputs() { outputs_.clear(); }
   void release() {
     outputs_.clear();
@@ -186,10 +252,7 @@ EMSCRIPTEN_BINDINGS(onnxwasm) {
       .function("debugInfo", &WasmSession::debugInfo)
       .function("run", &WasmSession::run)
       .function("outputCount", &WasmSession::outputCount)
-      .function("outputDtype", &WasmSession::outputDtype)
-      .function("outputDims", &WasmSession::outputDims)
-      .function("outputData", &WasmSession::outputData)
-      .function("outputByteLength", &WasmSession::outputByteLength)
+      .function("outputValue", &WasmSession::outputValue)
       .function("clearOutputs", &WasmSession::clearOutputs)
       .function("release", &WasmSession::release);
   emscripten::function("errorCodeNames", &error_code_names);

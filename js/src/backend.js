@@ -110,33 +110,43 @@ export class BackendSession {
     return `build: ${this.state.build}\n${this.handle.debugInfo()}`;
   }
 
-  // feeds: [{name, type, data, dims}] already validated as Tensors. Returns [{type, data, dims}].
+  // feeds: [{name, value}], values already validated (see session.js): {kind: 'tensor', type,
+  // data, dims}, {kind: 'sequence', type, items}, {kind: 'none'}. Returns values of that form.
   run(feeds) {
     const state = this.state;
     if (state.dead) throw new OnnxWasmError('INVALID_STATE', 'the WebAssembly module failed earlier; create a new session');
     const mod = state.module;
     const ptrs = [];
-    try {
-      const args = [];
-      for (const f of feeds) {
-        const bytes = f.data.byteLength;
-        const ptr = mod._malloc(bytes + 16);  // XNNPACK may read 16 bytes past an input
-        if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes} bytes for input '${f.name}'`);
-        ptrs.push(ptr);
-        mod.heapU8().set(new Uint8Array(f.data.buffer, f.data.byteOffset, bytes), ptr);
-        args.push({ name: f.name, dtype: DTYPES[f.type].id, dims: f.dims, ptr, byteLength: bytes });
+    // A value as the engine takes it: numeric data copied into the heap.
+    const toWasm = (name, v) => {
+      if (v.kind === 'none') return { kind: 'none' };
+      if (v.kind === 'sequence') {
+        return { kind: 'sequence', dtype: v.type ? DTYPES[v.type].id : 0, items: v.items.map((t) => toWasm(name, t)) };
       }
+      if (v.type === 'string') return { kind: 'tensor', dtype: DTYPES.string.id, dims: v.dims, strings: v.data };
+      const bytes = v.data.byteLength;
+      const ptr = mod._malloc(bytes + 16);  // XNNPACK may read 16 bytes past an input
+      if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes} bytes for input '${name}'`);
+      ptrs.push(ptr);
+      mod.heapU8().set(new Uint8Array(v.data.buffer, v.data.byteOffset, bytes), ptr);
+      return { kind: 'tensor', dtype: DTYPES[v.type].id, dims: v.dims, ptr, byteLength: bytes };
+    };
+    // An output read back: tensor data copied out of the heap into a fresh, non-shared buffer.
+    const fromWasm = (o, i) => {
+      if (o.kind === 'none') return { kind: 'none' };
+      if (o.kind === 'sequence') return { kind: 'sequence', items: o.items.map((t) => fromWasm(t, i)) };
+      const type = dtypeName(o.dtype);
+      if (!type) throw new OnnxWasmError('UNSUPPORTED_OP', `output ${i} has a type this build cannot return to JavaScript`);
+      if (type === 'string') return { kind: 'tensor', type, data: o.strings, dims: o.dims };
+      const copy = mod.heapU8().slice(o.ptr, o.ptr + o.byteLength);
+      return { kind: 'tensor', type, data: new DTYPES[type].array(copy.buffer), dims: o.dims };
+    };
+    try {
+      const args = feeds.map((f) => ({ name: f.name, value: toWasm(f.name, f.value) }));
       check(this.handle.run(args));
       const out = [];
       const n = this.handle.outputCount();
-      for (let i = 0; i < n; i++) {
-        const type = dtypeName(this.handle.outputDtype(i));
-        if (!type) throw new OnnxWasmError('UNSUPPORTED_OP', `output ${i} has a type this build cannot return to JavaScript`);
-        const ptr = this.handle.outputData(i);
-        const len = this.handle.outputByteLength(i);
-        const copy = mod.heapU8().slice(ptr, ptr + len);  // a fresh, non-shared buffer
-        out.push({ type, data: new DTYPES[type].array(copy.buffer), dims: this.handle.outputDims(i) });
-      }
+      for (let i = 0; i < n; i++) out.push(fromWasm(this.handle.outputValue(i), i));
       this.handle.clearOutputs();
       return out;
     } catch (e) {

@@ -13,6 +13,8 @@ export const DTYPES = Object.freeze({
   float64: { id: 11, array: Float64Array, bytes: 8 },
   uint32: { id: 12, array: Uint32Array, bytes: 4 },
   uint64: { id: 13, array: BigUint64Array, bytes: 8 },
+  // Strings: a plain Array of JS strings (UTF-8 in the engine).
+  string: { id: 8, array: Array, bytes: 0 },
   // Beyond onnxruntime-web: raw bits for bfloat16 and the float8 types, one element per byte
   // for the 4-bit integers.
   bfloat16: { id: 16, array: Uint16Array, bytes: 2 },
@@ -42,5 +44,6 @@ export function inferType(data) {
   if (data instanceof Int16Array) return 'int16';
   if (data instanceof Uint32Array) return 'uint32';
   if (data instanceof BigUint64Array) return 'uint64';
+  if (Array.isArray(data) && data.every((v) => typeof v === 'string')) return 'string';
   return undefined;
 }

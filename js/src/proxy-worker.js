@@ -22,7 +22,10 @@ const handlers = {
   async run({ sid, feeds }) {
     const b = sessions.get(sid);
     const outputs = b.run(feeds);
-    return { value: { outputs, debugInfo: b.debugInfo() }, transfer: outputs.map((o) => o.data.buffer) };
+    // Numeric tensor buffers (also inside sequences) move to the page without a copy.
+    const buffers = (v) => (v.kind === 'sequence' ? v.items.flatMap(buffers)
+      : v.kind === 'tensor' && !Array.isArray(v.data) ? [v.data.buffer] : []);
+    return { value: { outputs, debugInfo: b.debugInfo() }, transfer: outputs.flatMap(buffers) };
   },
   async release({ sid }) {
     const b = sessions.get(sid);

@@ -33,7 +33,48 @@ function checkOptions(o) {
 }
 
 function metadata(infos) {
-  return infos.map((v) => ({ name: v.name, isTensor: true, type: v.type, shape: v.shape ? v.shape.map((d) => d ?? -1) : undefined }));
+  return infos.map((v) => ({
+    name: v.name, isTensor: v.kind === 'tensor' && !v.optional, type: v.type,
+    shape: v.shape ? v.shape.map((d) => d ?? -1) : undefined,
+    ...(v.kind === 'sequence' ? { isSequence: true } : {}), ...(v.optional ? { isOptional: true } : {}),
+  }));
+}
+
+function checkTensor(where, t) {
+  if (!t || typeof t.type !== 'string' || !t.data || !Array.isArray(t.dims)) {
+    throw new OnnxWasmError('INVALID_INPUT', `${where} is not a Tensor`);
+  }
+  const dt = DTYPES[t.type];
+  if (!dt) throw new OnnxWasmError('INVALID_INPUT', `${where} has unsupported type '${t.type}'`);
+  if (!(t.data instanceof dt.array)) {
+    throw new OnnxWasmError('INVALID_INPUT', `${where}: type '${t.type}' needs a${dt.array === Array ? 'n' : ''} ${dt.array.name} as data`);
+  }
+  if (t.type === 'string' && !t.data.every((s) => typeof s === 'string')) {
+    throw new OnnxWasmError('INVALID_INPUT', `${where}: a string tensor holds only strings`);
+  }
+  const size = t.dims.reduce((p, d) => p * d, 1);
+  if (size !== t.data.length) {
+    throw new OnnxWasmError('INVALID_INPUT', `${where}: dims [${t.dims.join(',')}] need ${size} elements, data has ${t.data.length}`);
+  }
+  return { kind: 'tensor', type: t.type, data: t.data, dims: t.dims };
+}
+
+// A feed: a Tensor, an Array of Tensors (a Sequence input) or null (an empty Optional).
+function feedValue(name, v) {
+  if (v === null) return { kind: 'none' };
+  if (Array.isArray(v)) {
+    const items = v.map((t, i) => checkTensor(`input '${name}' item ${i}`, t));
+    const types = new Set(items.map((t) => t.type));
+    if (types.size > 1) throw new OnnxWasmError('INVALID_INPUT', `input '${name}': a sequence's tensors must share one type, got ${[...types].join(', ')}`);
+    return { kind: 'sequence', type: items.length ? items[0].type : undefined, items };
+  }
+  return checkTensor(`input '${name}'`, v);
+}
+
+function outputValue(o) {
+  if (o.kind === 'none') return null;
+  if (o.kind === 'sequence') return o.items.map(outputValue);
+  return new Tensor(o.type, o.data, o.dims);
 }
 
 export class InferenceSession {
@@ -84,21 +125,7 @@ export class InferenceSession {
       throw new OnnxWasmError('INVALID_INPUT', 'run() expects an object mapping input names to Tensors');
     }
     const list = [];
-    for (const [name, t] of Object.entries(feeds)) {
-      if (!t || typeof t.type !== 'string' || !t.data || !Array.isArray(t.dims)) {
-        throw new OnnxWasmError('INVALID_INPUT', `input '${name}' is not a Tensor`);
-      }
-      const dt = DTYPES[t.type];
-      if (!dt) throw new OnnxWasmError('INVALID_INPUT', `input '${name}' has unsupported type '${t.type}'`);
-      if (!(t.data instanceof dt.array)) {
-        throw new OnnxWasmError('INVALID_INPUT', `input '${name}': type '${t.type}' needs a ${dt.array.name} as data`);
-      }
-      const size = t.dims.reduce((p, d) => p * d, 1);
-      if (size !== t.data.length) {
-        throw new OnnxWasmError('INVALID_INPUT', `input '${name}': dims [${t.dims.join(',')}] need ${size} elements, data has ${t.data.length}`);
-      }
-      list.push({ name, type: t.type, data: t.data, dims: t.dims });
-    }
+    for (const [name, v] of Object.entries(feeds)) list.push({ name, value: feedValue(name, v) });
     let wanted = this.outputNames;
     if (Array.isArray(fetches)) wanted = fetches;
     else if (fetches && typeof fetches === 'object') wanted = Object.keys(fetches);
@@ -110,7 +137,7 @@ export class InferenceSession {
     const outs = await this._backend.run(list);
     const result = {};
     this.outputNames.forEach((name, i) => {
-      if (wanted.includes(name)) result[name] = new Tensor(outs[i].type, outs[i].data, outs[i].dims);
+      if (wanted.includes(name)) result[name] = outputValue(outs[i]);
     });
     return result;
   }

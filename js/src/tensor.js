@@ -14,10 +14,11 @@ export class Tensor {
     let type, data, dims;
     if (typeof a === 'string') [type, data, dims] = [a, b, c];
     else [type, data, dims] = [inferType(a), a, b];
-    if (type === 'string') throw invalid('string tensors are not supported by this build yet');
     const dt = DTYPES[type];
     if (!dt) throw invalid(`unknown tensor type '${type}'; expected one of ${Object.keys(DTYPES).join(', ')}`);
-    if (Array.isArray(data)) {
+    if (type === 'string') {
+      if (!Array.isArray(data) || !data.every((v) => typeof v === 'string')) throw invalid("tensor of type 'string' needs an Array of strings");
+    } else if (Array.isArray(data)) {
       data = dt.array === BigInt64Array || dt.array === BigUint64Array
         ? dt.array.from(data, (v) => BigInt(v)) : dt.array.from(data);
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -48,6 +49,17 @@ static void outer_references(const Graph& g, std::unordered_set<std::string>* ou
   for (const ValueInfo& v : g.outputs) used.insert(v.name);
   for (const std::string& u : used)
     if (!u.empty() && !defined.count(u)) out->insert(u);
+}
+
+std::vector<std::string> outer_values(const Node& n) {
+  std::unordered_set<std::string> names;
+  for (const Attribute& a : n.attributes) {
+    if (a.g) outer_references(*a.g, &names);
+    for (const auto& sg : a.graphs) if (sg) outer_references(*sg, &names);
+  }
+  std::vector<std::string> out(names.begin(), names.end());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // Kahn's algorithm over value names, depth-first so a value's users run soon after it. A node

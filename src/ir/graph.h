@@ -17,13 +17,15 @@ namespace onnxwasm {
 
 struct Graph;
 
-// Type of a value: a tensor (dtype + dims, dims meaningful when has_shape), or a sequence /
-// optional / map whose element type is kept for metadata only.
+// Type of a value: a tensor (dtype + dims, dims meaningful when has_shape), a sequence of
+// tensors of dtype, an optional of a tensor or (optional_of_sequence) of a sequence of tensors
+// of dtype, or a map / sparse tensor (refused).
 struct ValueInfo {
   enum class Kind { kTensor, kSequence, kOptional, kMap, kSparseTensor, kUnknown };
   std::string name;
   Kind kind = Kind::kTensor;
   DType dtype = DType::kUndefined;
+  bool optional_of_sequence = false;
   bool has_shape = false;
   Dims dims;                            // -1 for unknown/symbolic
   std::vector<std::string> dim_names;   // symbolic names ("" where fixed or unnamed)
@@ -76,6 +78,9 @@ struct Model {
   Graph graph;
   int64_t opset(const std::string& domain) const;
 };
+
+// The names a node's subgraphs read from enclosing scopes (sorted, each once).
+std::vector<std::string> outer_values(const Node& n);
 
 // Returns node indices in a topological order, or INVALID_MODEL naming a value that no node,
 // input or initializer produces, or a cycle. `outer` names values visible from enclosing graphs.

@@ -19,15 +19,18 @@ size_t tensor_byte_limit() { return g_byte_limit; }
 Tensor::~Tensor() { release(); }
 
 Tensor::Tensor(Tensor&& o) noexcept
-    : dtype_(o.dtype_), dims_(std::move(o.dims_)), size_(o.size_), data_(o.data_), owned_(o.owned_) {
+    : kind_(o.kind_), items_(std::move(o.items_)), dtype_(o.dtype_), dims_(std::move(o.dims_)), size_(o.size_), data_(o.data_), owned_(o.owned_) {
   o.data_ = nullptr;
   o.owned_ = false;
   o.size_ = 0;
+  o.kind_ = ValueKind::kTensor;
 }
 
 Tensor& Tensor::operator=(Tensor&& o) noexcept {
   if (this != &o) {
     release();
+    kind_ = o.kind_;
+    items_ = std::move(o.items_);
     dtype_ = o.dtype_;
     dims_ = std::move(o.dims_);
     size_ = o.size_;
@@ -36,6 +39,7 @@ Tensor& Tensor::operator=(Tensor&& o) noexcept {
     o.data_ = nullptr;
     o.owned_ = false;
     o.size_ = 0;
+    o.kind_ = ValueKind::kTensor;
   }
   return *this;
 }
@@ -89,7 +93,23 @@ Tensor Tensor::view(DType dtype, Dims dims, void* data) {
   return t;
 }
 
+Tensor Tensor::sequence(DType elem, std::vector<std::shared_ptr<const Tensor>> items) {
+  Tensor t;
+  t.kind_ = ValueKind::kSequence;
+  t.dtype_ = elem;
+  t.items_ = std::move(items);
+  return t;
+}
+
+Tensor Tensor::none() {
+  Tensor t;
+  t.kind_ = ValueKind::kNone;
+  return t;
+}
+
 Result<Tensor> Tensor::clone() const {
+  if (kind_ == ValueKind::kSequence) return sequence(dtype_, items_);  // items are immutable
+  if (kind_ == ValueKind::kNone) return none();
   OW_ASSIGN_OR_RETURN(Tensor t, make(dtype_, dims_));
   if (dtype_ == DType::kString) {
     for (int64_t i = 0; i < size_; i++) t.data<std::string>()[i] = data<std::string>()[i];

@@ -1,17 +1,23 @@
 // SPDX-License-Identifier: MIT
-// A dense tensor: dtype, dims, and a malloc'd buffer (allocation failure is a Status, never
-// an abort). String tensors hold constructed std::string objects.
+// A runtime value. Mostly a dense tensor: dtype, dims, and a malloc'd buffer (allocation
+// failure is a Status, never an abort); string tensors hold constructed std::string objects.
+// Sequence/Optional ops and control flow also pass a sequence of tensors (immutable, shared
+// items; dtype() is the element type) or an empty optional (kNone). An optional that holds a
+// value is that value itself.
 #pragma once
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/dtype.h"
 #include "core/shape.h"
 #include "core/status.h"
 
 namespace onnxwasm {
+
+enum class ValueKind : uint8_t { kTensor, kSequence, kNone };
 
 class Tensor {
  public:
@@ -27,6 +33,13 @@ class Tensor {
   // A view of memory owned elsewhere (the caller keeps it alive).
   static Tensor view(DType dtype, Dims dims, void* data);
   Result<Tensor> clone() const;
+  // A sequence of `items` (each a tensor of dtype `elem`), and an empty optional.
+  static Tensor sequence(DType elem, std::vector<std::shared_ptr<const Tensor>> items);
+  static Tensor none();
+
+  ValueKind kind() const { return kind_; }
+  bool is_tensor() const { return kind_ == ValueKind::kTensor; }
+  const std::vector<std::shared_ptr<const Tensor>>& items() const { return items_; }
 
   DType dtype() const { return dtype_; }
   const Dims& dims() const { return dims_; }
@@ -51,6 +64,8 @@ class Tensor {
 
  private:
   void release();
+  ValueKind kind_ = ValueKind::kTensor;
+  std::vector<std::shared_ptr<const Tensor>> items_;  // kSequence
   DType dtype_ = DType::kUndefined;
   Dims dims_;
   int64_t size_ = 0;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Cast and CastLike (target dtype from input 1) between every numeric dtype, bool, float16,
 // bfloat16 (rounded to nearest even, as the ONNX reference does), the four float8 types
-// (`saturate`, opset 19) and int4/uint4 (clipped). Integers convert
+// (`saturate`, opset 19), int4/uint4 (clipped) and strings (parsed with strtod, "NaN"/"INF"
+// included; printed in the shortest form that reads back as the same value). Integers convert
 // through int64 so large values stay exact; floats to integers truncate toward zero.
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <type_traits>
 
 #include "core/small_float.h"
@@ -19,7 +23,7 @@ bool is_float8(DType t) {
 }
 
 bool castable(DType t) {
-  return t != DType::kString && t != DType::kComplex64 && t != DType::kComplex128 && t != DType::kUndefined;
+  return t != DType::kComplex64 && t != DType::kComplex128 && t != DType::kUndefined;
 }
 
 bool is_int(DType t) {
@@ -63,6 +67,8 @@ double load_float(const Tensor& x, int64_t i) {
   }
 }
 
+Status cast_elements(const Tensor& x, Tensor& y, bool saturate);
+
 template <class To>
 To float_to_int(double f) {
   if (!std::isfinite(f)) return To(0);
@@ -71,10 +77,46 @@ To float_to_int(double f) {
   return f < 0 ? static_cast<To>(static_cast<int64_t>(f)) : static_cast<To>(static_cast<uint64_t>(f));
 }
 
+// The shortest %g form of v that parses back to the same float (or double) value.
+std::string shortest(double v, bool single) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "INF" : "-INF";
+  char buf[40];
+  for (int p = 1; p <= 17; p++) {
+    snprintf(buf, sizeof buf, "%.*g", p, v);
+    double back = strtod(buf, nullptr);
+    if (single ? static_cast<float>(back) == static_cast<float>(v) : back == v) break;
+  }
+  return buf;
+}
+
+Status cast_string(const Tensor& x, Tensor& y, bool saturate) {
+  int64_t n = x.size();
+  if (x.dtype() == DType::kString && y.dtype() == DType::kString) {
+    copy_elements(x, 0, y, 0, n);
+    return Status::ok();
+  }
+  if (x.dtype() == DType::kString) {  // parse as double, then cast like any double
+    OW_ASSIGN_OR_RETURN(Tensor d, Tensor::make(DType::kFloat64, x.dims()));
+    for (int64_t i = 0; i < n; i++) d.data<double>()[i] = strtod(x.data<std::string>()[i].c_str(), nullptr);
+    return cast_elements(d, y, saturate);
+  }
+  auto* o = y.data<std::string>();
+  bool int_source = is_int(x.dtype()) && x.dtype() != DType::kBool;
+  for (int64_t i = 0; i < n; i++) {
+    if (x.dtype() == DType::kUint64) o[i] = std::to_string(x.data<uint64_t>()[i]);
+    else if (int_source) o[i] = std::to_string(x.int_at(i));
+    else if (x.dtype() == DType::kBool) o[i] = x.data<uint8_t>()[i] ? "True" : "False";
+    else o[i] = shortest(load_float(x, i), x.dtype() != DType::kFloat64);
+  }
+  return Status::ok();
+}
+
 Status cast_elements(const Tensor& x, Tensor& y, bool saturate) {
   DType from = x.dtype(), to = y.dtype();
   int64_t n = x.size();
   void* out = y.raw();
+  if (from == DType::kString || to == DType::kString) return cast_string(x, y, saturate);
   if (to == DType::kFloat16 || to == DType::kBFloat16) {
     auto* o = static_cast<uint16_t*>(out);
     for (int64_t i = 0; i < n; i++) {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Comparisons (Equal, Less, Greater, LessOrEqual, GreaterOrEqual -> bool), logic on bool
+// Comparisons (Equal, also of strings; Less, Greater, LessOrEqual, GreaterOrEqual -> bool), logic on bool
 // (And, Or, Xor, Not), bitwise ops on integers (BitwiseAnd/Or/Xor/Not, BitShift), Where
 // (three-way broadcast), and the float tests IsNaN / IsInf (detect_negative/positive).
 #include <cmath>
+#include <string>
 #include <type_traits>
 
 #include "kernels/broadcast.h"
@@ -42,7 +43,7 @@ Status infer_logic(InferContext& ctx) {
   OW_RETURN_IF_ERROR(check_input_count(ctx, 2, 2));
   if (is_bool_logic(k)) OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kBool}));
   else if (is_compare(k)) {
-    if (k == LKind::kEqual) OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES, DType::kBool}));
+    if (k == LKind::kEqual) OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES, DType::kBool, DType::kString}));
     else OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {OW_NUMERIC_DTYPES}));
   } else {
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kInt8, DType::kUint8, DType::kInt16, DType::kUint16, DType::kInt32,
@@ -58,7 +59,7 @@ Status infer_logic(InferContext& ctx) {
 template <class T, class O, class F>
 void broadcast2(const Tensor& a, const Tensor& b, Tensor& y, F f) {
   const T* pa = a.data<T>();
-  const T* pb = b.data<T>();
+  const T* pb = b.data<T>();  // strings by reference
   O* out = y.data<O>();
   BroadcastIter<2> it(y.dims(), {&a.dims(), &b.dims()});
   for (int64_t i = 0; i < y.size(); i++, it.next()) out[i] = f(pa[it.offset(0)], pb[it.offset(1)]);
@@ -98,6 +99,10 @@ Status logic_typed(const LogicState& s, const Tensor& a, const Tensor& b, Tensor
 
 Status run_logic(KernelContext& ctx) {
   const auto* s = state_as<LogicState>(ctx.state);
+  if (ctx.in(0).dtype() == DType::kString) {  // Equal only (infer checked)
+    broadcast2<std::string, bool>(ctx.in(0), ctx.in(1), ctx.out(0), [](const std::string& x, const std::string& z) { return x == z; });
+    return Status::ok();
+  }
   return visit_numeric(ctx.in(0).dtype(), [&](auto t) {
     return logic_typed<decltype(t)>(*s, ctx.in(0), ctx.in(1), ctx.out(0));
   }, true);

@@ -17,12 +17,18 @@
 namespace onnxwasm {
 
 // What is known about a value before it exists: dtype and dims (-1 for an unknown dim).
-// `has_rank` is false when even the rank is unknown (static inference only).
+// `has_rank` is false when even the rank is unknown (static inference only). A sequence has
+// its element dtype (and element dims, when all items share them); `optional` marks an
+// Optional of the kind (statically; at run time an empty optional is kind kNone).
 struct ValueType {
   DType dtype = DType::kUndefined;
   Dims dims;
   bool has_rank = true;
+  ValueKind kind = ValueKind::kTensor;
+  bool optional = false;
 };
+// The type of a concrete value.
+ValueType type_of_value(const Tensor& v);
 
 struct InferContext {
   const Node& node;
@@ -41,7 +47,16 @@ struct InferContext {
   void set_output(size_t i, DType dtype, Dims dims) {
     if (i < outputs.size()) outputs[i] = ValueType{dtype, std::move(dims), true};
   }
+  void set_output(size_t i, ValueType t) {
+    if (i < outputs.size()) outputs[i] = std::move(t);
+  }
 };
+
+struct Program;
+// Runs a compiled subgraph (If branches, Loop/Scan bodies) on its inputs (formal inputs, then
+// the outer-scope values it reads); set by the runtime for ops with subgraphs.
+using SubgraphRunner = Status (*)(const Program& body, const std::vector<const Tensor*>& inputs,
+                                  std::vector<Tensor>* outputs, ThreadPool* pool);
 
 struct KernelContext {
   const Node& node;
@@ -50,6 +65,10 @@ struct KernelContext {
   std::vector<const Tensor*> inputs;  // null for an omitted optional input
   std::vector<Tensor*> outputs;       // allocated by the runtime from infer's result
   ThreadPool* pool;
+  // Ops with subgraphs: the compiled graph attributes (in the node's attribute order) and the
+  // runner. Their outer-scope values follow the node's own inputs in `inputs`.
+  const std::vector<std::shared_ptr<const Program>>* subgraphs = nullptr;
+  SubgraphRunner run_subgraph = nullptr;
 
   const Tensor& in(size_t i) const { return *inputs[i]; }
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
@@ -65,6 +84,9 @@ struct OpDef {
   Status (*infer)(InferContext&);
   Status (*prepare)(const Node&, int64_t opset, OpState* state);  // may be null
   Status (*run)(KernelContext&);
+  // Takes sequences and optionals, and makes its own outputs (the runtime hands it empty
+  // ones): Sequence/Optional ops, control flow. Other ops see tensors only.
+  bool any_value = false;
 };
 
 // --- helpers for op files (attribute access with errors that name node and attribute) ---

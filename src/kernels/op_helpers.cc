@@ -104,11 +104,23 @@ Result<Dims> broadcast_dims(const Node& n, const Dims& a, const Dims& b) {
   return out;
 }
 
+ValueType type_of_value(const Tensor& v) {
+  ValueType t{v.dtype(), v.dims(), true};
+  t.kind = v.kind();
+  if (v.kind() == ValueKind::kSequence) {
+    // Element dims when every item has the same ones.
+    t.has_rank = !v.items().empty();
+    for (const auto& item : v.items()) t.has_rank = t.has_rank && item->dims() == v.items()[0]->dims();
+    t.dims = t.has_rank ? v.items()[0]->dims() : Dims{};
+  }
+  return t;
+}
+
 InferContext infer_context_for(const KernelContext& ctx, std::vector<ValueType>* types,
                                std::vector<const ValueType*>* ptrs) {
   types->clear();
   ptrs->clear();
-  for (const Tensor* t : ctx.inputs) types->push_back(t ? ValueType{t->dtype(), t->dims(), true} : ValueType{});
+  for (const Tensor* t : ctx.inputs) types->push_back(t ? type_of_value(*t) : ValueType{});
   for (size_t i = 0; i < ctx.inputs.size(); i++) ptrs->push_back(ctx.inputs[i] ? &(*types)[i] : nullptr);
   return InferContext{ctx.node, ctx.opset, ctx.state, *ptrs, ctx.inputs, {}};
 }

@@ -24,6 +24,18 @@ Status infer_identity(InferContext& ctx) {
   return Status::ok();
 }
 
+// Identity passes any value: a tensor, a sequence or an optional.
+Status infer_identity_any(InferContext& ctx) {
+  OW_RETURN_IF_ERROR(check_input_count(ctx, 1, 1));
+  ctx.set_output(0, ctx.in(0));
+  return Status::ok();
+}
+
+Status run_identity(KernelContext& ctx) {
+  OW_ASSIGN_OR_RETURN(ctx.out(0), ctx.in(0).clone());
+  return Status::ok();
+}
+
 // Dropout at inference is the identity. In training mode (input 2, opset 12) with a non-zero
 // ratio it is random: refused rather than silently run as the identity.
 Status run_dropout(KernelContext& ctx) {
@@ -238,7 +250,7 @@ Status run_transpose(KernelContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kIdentity = {"Identity", "", 1, infer_identity, nullptr, run_copy};
+extern const OpDef kIdentity = {"Identity", "", 1, infer_identity_any, nullptr, run_identity, /*any_value=*/true};
 extern const OpDef kDropout = {"Dropout", "", 1, infer_identity, nullptr, run_dropout};
 extern const OpDef kReshape = {"Reshape", "", 1, infer_reshape, nullptr, run_copy};
 extern const OpDef kFlatten = {"Flatten", "", 1, infer_flatten, nullptr, run_copy};

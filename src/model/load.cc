@@ -158,6 +158,12 @@ void free_tensor_data(onnx::TensorProto* p) {
   google::protobuf::RepeatedField<double>().Swap(p->mutable_double_data());
 }
 
+// The tensor element type inside a sequence or optional type (undefined if not a valid tensor).
+DType element_dtype(const onnx::TypeProto& t) {
+  if (!t.has_tensor_type() || !dtype_is_valid(t.tensor_type().elem_type())) return DType::kUndefined;
+  return static_cast<DType>(t.tensor_type().elem_type());
+}
+
 Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
   v->name = p.name();
   if (!p.has_type()) {
@@ -185,8 +191,12 @@ Status convert_value_info(const onnx::ValueInfoProto& p, ValueInfo* v) {
     }
   } else if (type.has_sequence_type()) {
     v->kind = ValueInfo::Kind::kSequence;
+    v->dtype = element_dtype(type.sequence_type().elem_type());
   } else if (type.has_optional_type()) {
     v->kind = ValueInfo::Kind::kOptional;
+    const onnx::TypeProto& elem = type.optional_type().elem_type();
+    v->optional_of_sequence = elem.has_sequence_type();
+    v->dtype = element_dtype(elem.has_sequence_type() ? elem.sequence_type().elem_type() : elem);
   } else if (type.has_map_type()) {
     v->kind = ValueInfo::Kind::kMap;
   } else if (type.has_sparse_tensor_type()) {

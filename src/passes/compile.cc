@@ -23,25 +23,32 @@ bool foldable(const std::string& op_type) {
 // mean something else, so such models are refused rather than run with old semantics.
 constexpr int64_t kMaxOnnxOpset = 22;
 
-Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
+// Every node of `g` and of its subgraphs (at any depth) that this build cannot run.
+void find_missing(const Graph& g, const Model& model, std::set<std::string>* missing) {
+  for (const Node& n : g.nodes) {
+    const OpDef* op = find_op(n.domain, n.op_type);
+    int64_t opset = model.opset(n.domain);
+    std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
+    if (!op || opset < op->since_opset) missing->insert(domain + "." + n.op_type + " (opset " + std::to_string(opset) + ")");
+    for (const Attribute& a : n.attributes) {
+      if (a.g) find_missing(*a.g, model, missing);
+      for (const auto& sg : a.graphs) if (sg) find_missing(*sg, model, missing);
+    }
+  }
+}
+
+Status check_ops(const Graph& g, const Model& model, bool top, std::vector<const OpDef*>* defs) {
   int64_t onnx_opset = model.opset("");
   OW_CHECK(onnx_opset <= kMaxOnnxOpset, UNSUPPORTED_OP,
            "the model imports ai.onnx opset %lld; this build supports opsets 1 to %lld",
            static_cast<long long>(onnx_opset), static_cast<long long>(kMaxOnnxOpset));
   std::set<std::string> missing;
-  for (const Node& n : model.graph.nodes) {
-    const OpDef* op = find_op(n.domain, n.op_type);
-    int64_t opset = model.opset(n.domain);
-    std::string domain = n.domain.empty() ? "ai.onnx" : n.domain;
-    if (!op || opset < op->since_opset) {
-      missing.insert(domain + "." + n.op_type + " (opset " + std::to_string(opset) + ")");
-    }
-    defs->push_back(op);
-  }
+  if (top) find_missing(g, model, &missing);  // subgraphs were checked with their parent
+  for (const Node& n : g.nodes) defs->push_back(find_op(n.domain, n.op_type));
   if (missing.empty()) {
     // Kernels rely on their first output, except the recurrent ops, whose Y is optional
     // (their kernels check); every node must produce something.
-    for (const Node& n : model.graph.nodes) {
+    for (const Node& n : g.nodes) {
       bool optional_first = n.domain.empty() && (n.op_type == "RNN" || n.op_type == "GRU" || n.op_type == "LSTM");
       bool any = false;
       for (const std::string& o : n.outputs) any |= !o.empty();
@@ -58,6 +65,12 @@ Status check_ops(const Model& model, std::vector<const OpDef*>* defs) {
 ValueType type_of(const ValueInfo& vi, const CompileOptions& options, ValueInfo* resolved) {
   *resolved = vi;
   ValueType t{vi.dtype, vi.dims, vi.has_shape};
+  if (vi.kind == ValueInfo::Kind::kSequence || vi.kind == ValueInfo::Kind::kOptional) {
+    t.kind = vi.kind == ValueInfo::Kind::kSequence || vi.optional_of_sequence ? ValueKind::kSequence : ValueKind::kTensor;
+    t.optional = vi.kind == ValueInfo::Kind::kOptional;
+    if (t.kind == ValueKind::kSequence) t.has_rank = false;  // element dims are not declared here
+    return t;
+  }
   auto given = options.input_dims.find(vi.name);
   if (given != options.input_dims.end()) {
     t.dims = given->second;
@@ -72,10 +85,38 @@ ValueType type_of(const ValueInfo& vi, const CompileOptions& options, ValueInfo*
   return t;
 }
 
+// Compiles each graph attribute of `n` (If branches, Loop/Scan bodies) with the node's outer
+// values as extra inputs, so every subgraph takes (formal inputs, outer values).
+Status compile_subgraphs(const Node& n, const Model& model, const CompileOptions& options, ProgramNode* pn) {
+  bool any = false;
+  for (const Attribute& a : n.attributes) any |= a.g != nullptr || !a.graphs.empty();
+  if (!any) return Status::ok();
+  OW_CHECK(pn->op->any_value, INVALID_MODEL, "%s: this op takes no graph attribute", n.describe().c_str());
+  CompileOptions sub;
+  sub.free_dims = options.free_dims;
+  sub.outer_values = outer_values(n);
+  sub.depth = options.depth + 1;
+  for (const Attribute& a : n.attributes) {
+    if (!a.g) continue;
+    Result<Program> body = compile_graph(*a.g, model, sub);
+    OW_RETURN_IF_ERROR(body.status().with_context(n.describe() + ", attribute '" + a.name + "'"));
+    pn->subgraphs.push_back(std::make_shared<const Program>(body.take()));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status infer_node(const ProgramNode& pn, const std::vector<const ValueType*>& in_types,
                   const std::vector<const Tensor*>& in_values, std::vector<ValueType>* out) {
+  if (!pn.op->any_value) {
+    for (size_t i = 0; i < in_types.size(); i++) {
+      const ValueType* t = in_types[i];
+      OW_CHECK(!t || (t->kind == ValueKind::kTensor && !t->optional), INVALID_MODEL, "%s: input %zu ('%s') is %s; this op takes tensors",
+               pn.node->describe().c_str(), i, pn.node->inputs[i].c_str(),
+               t->kind == ValueKind::kNone ? "an empty optional" : t->kind == ValueKind::kSequence ? "a sequence" : "an optional");
+    }
+  }
   InferContext ctx{*pn.node, pn.opset, pn.state.get(), in_types, in_values, {}};
   ctx.outputs.resize(pn.node->outputs.size());
   OW_RETURN_IF_ERROR(pn.op->infer(ctx));
@@ -84,10 +125,13 @@ Status infer_node(const ProgramNode& pn, const std::vector<const ValueType*>& in
 }
 
 Result<Program> compile_program(const Model& model, const CompileOptions& options) {
-  const Graph& g = model.graph;
+  return compile_graph(model.graph, model, options);
+}
+
+Result<Program> compile_graph(const Graph& g, const Model& model, const CompileOptions& options) {
   std::vector<const OpDef*> defs;
-  OW_RETURN_IF_ERROR(check_ops(model, &defs));
-  OW_ASSIGN_OR_RETURN(std::vector<size_t> order, topological_order(g));
+  OW_RETURN_IF_ERROR(check_ops(g, model, options.depth == 0, &defs));
+  OW_ASSIGN_OR_RETURN(std::vector<size_t> order, topological_order(g, options.outer_values));
 
   Program p;
   std::unordered_map<std::string, int> ids;
@@ -107,14 +151,30 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
     p.values[id].type = ValueType{kv.second->dtype(), kv.second->dims(), true};
   }
   for (const ValueInfo& vi : g.inputs) {
-    OW_CHECK(vi.kind == ValueInfo::Kind::kTensor, UNSUPPORTED_OP,
-             "graph input '%s': only tensor inputs are supported by this build", vi.name.c_str());
+    OW_CHECK(vi.kind == ValueInfo::Kind::kTensor || vi.kind == ValueInfo::Kind::kSequence ||
+                 vi.kind == ValueInfo::Kind::kOptional || (options.depth > 0 && vi.kind == ValueInfo::Kind::kUnknown),
+             UNSUPPORTED_OP, "graph input '%s': maps and sparse tensors are not supported by this build", vi.name.c_str());
     OW_CHECK(!ids.count(vi.name), INVALID_MODEL, "graph input '%s' is declared twice", vi.name.c_str());
     int id = value_id(vi.name);
     ValueInfo resolved;
     p.values[id].type = type_of(vi, options, &resolved);
     p.inputs.push_back(id);
     p.input_infos.push_back(resolved);
+  }
+  for (const std::string& name : options.outer_values) {  // typeless: known when the subgraph runs
+    // A name this graph defines itself (read by a sibling subgraph) gets an unused slot.
+    int id = static_cast<int>(p.values.size());
+    if (ids.count(name)) {
+      p.values.push_back(ProgramValue{"", ValueType{DType::kUndefined, {}, false}, nullptr, 0});
+      forward.push_back(id);
+    } else {
+      id = value_id(name);
+    }
+    p.inputs.push_back(id);
+    ValueInfo vi;
+    vi.name = name;
+    vi.kind = ValueInfo::Kind::kUnknown;
+    p.input_infos.push_back(vi);
   }
 
   auto resolve = [&](int id) {
@@ -127,13 +187,13 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
   // One node of the main graph, or of an If branch inlined into it.
   std::function<Status(const Node&, const OpDef*)> process;
   // If with a condition known at creation: the chosen branch's nodes join the program and its
-  // outputs stand for the If's. (A condition known only at run time is not supported yet.)
+  // outputs stand for the If's. (Otherwise If is a node whose kernel runs a compiled branch.)
   auto inline_if = [&](const Node& n) -> Status {
     OW_CHECK(n.inputs.size() == 1 && !n.inputs[0].empty(), INVALID_MODEL, "%s: If takes one condition input",
              n.describe().c_str());
     const Tensor* c = p.values[resolve(value_id(n.inputs[0]))].constant.get();
-    OW_CHECK(c && c->size() == 1, UNSUPPORTED_OP,
-             "%s: If whose condition is known only at run time is not supported by this build", n.describe().c_str());
+    OW_CHECK(c && c->size() == 1, INVALID_MODEL, "%s: the condition has %lld values", n.describe().c_str(),
+             static_cast<long long>(c ? c->size() : 0));
     const Attribute* a = n.attr(c->int_at(0) != 0 ? "then_branch" : "else_branch");
     OW_CHECK(a && a->kind == Attribute::Kind::kGraph && a->g, INVALID_MODEL, "%s: a branch is missing", n.describe().c_str());
     const Graph& b = *a->g;
@@ -169,10 +229,18 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
     return Status::ok();
   };
   process = [&](const Node& n, const OpDef* def) -> Status {
-    if (n.op_type == "If" && n.domain.empty()) return inline_if(n);
-    ProgramNode pn{&n, def, model.opset(n.domain), nullptr, {}, {}};
+    if (n.op_type == "If" && n.domain.empty() && n.inputs.size() == 1 && !n.inputs[0].empty() &&
+        p.values[resolve(value_id(n.inputs[0]))].constant)
+      return inline_if(n);
+    ProgramNode pn{&n, def, model.opset(n.domain), nullptr, {}, {}, {}};
     if (pn.op->prepare) OW_RETURN_IF_ERROR(pn.op->prepare(n, pn.opset, &pn.state));
     for (const std::string& in : n.inputs) pn.inputs.push_back(in.empty() ? -1 : resolve(value_id(in)));
+    OW_RETURN_IF_ERROR(compile_subgraphs(n, model, options, &pn));
+    for (const std::string& outer : outer_values(n)) {
+      OW_CHECK(ids.count(outer), INVALID_MODEL, "%s: a subgraph reads '%s', which nothing produces", n.describe().c_str(),
+               outer.c_str());
+      pn.inputs.push_back(resolve(ids[outer]));
+    }
     for (const std::string& out : n.outputs) {
       if (out.empty()) { pn.outputs.push_back(-1); continue; }
       OW_CHECK(!ids.count(out) || (p.values[ids[out]].type.dtype == DType::kUndefined && !p.values[ids[out]].constant),
@@ -209,7 +277,7 @@ Result<Program> compile_program(const Model& model, const CompileOptions& option
     for (size_t i = 0; i < pn.outputs.size(); i++)
       if (pn.outputs[i] >= 0) p.values[pn.outputs[i]].type = out_types[i];
 
-    if (all_const && all_typed && foldable(n.op_type)) {
+    if (all_const && all_typed && foldable(n.op_type) && !pn.op->any_value) {
       // Fold: run the reference kernel now; its outputs become constants.
       std::vector<Tensor*> outs;
       std::vector<TensorPtr> made;

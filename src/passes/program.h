@@ -27,11 +27,17 @@ struct ProgramNode {
   OpState state;
   std::vector<int> inputs;   // value ids, -1 for an omitted optional input
   std::vector<int> outputs;  // value ids, -1 for an omitted optional output
+  // Ops with graph attributes (If, Loop, Scan, SequenceMap): each compiled, in attribute
+  // order; `inputs` then ends with the outer-scope values they read (outer_values order).
+  std::vector<std::shared_ptr<const Program>> subgraphs;
 };
 
 struct CompileOptions {
   std::map<std::string, int64_t> free_dims;  // symbolic dim name -> value
   std::map<std::string, Dims> input_dims;    // graph input -> concrete dims (plan specialization)
+  // A subgraph: the outer-scope values it reads become inputs after its formal ones.
+  std::vector<std::string> outer_values;
+  int depth = 0;  // subgraph nesting
 };
 
 struct Program {
@@ -41,10 +47,12 @@ struct Program {
   std::vector<ValueInfo> input_infos, output_infos;  // metadata (free dims applied)
 };
 
-// Checks every op is known (all missing ones named at once), orders nodes, prepares them,
+// Checks every op is known (all missing ones named at once, subgraphs included), orders nodes, prepares them,
 // infers static types and shapes, folds constant subgraphs and forwards Identity/Dropout.
 // `model` must outlive the Program (nodes point into it).
 Result<Program> compile_program(const Model& model, const CompileOptions& options);
+// The same for a subgraph of `model` (opsets are the model's).
+Result<Program> compile_graph(const Graph& graph, const Model& model, const CompileOptions& options);
 
 // Runs one node's infer on concrete or static inputs (shared by the passes and the runtime).
 Status infer_node(const ProgramNode& pn, const std::vector<const ValueType*>& in_types,

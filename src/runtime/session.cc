@@ -4,6 +4,7 @@
 #include <set>
 
 #include "model/load.h"
+#include "runtime/execute.h"
 #ifdef ONNXWASM_HAVE_XNNPACK
 #include "xnn/region.h"
 #else
@@ -111,6 +112,7 @@ Result<Session::Plan*> Session::plan_for(const std::vector<const Tensor*>& input
   co.free_dims = options_.free_dims;
   std::string key;
   for (size_t i = 0; i < inputs.size(); i++) {
+    if (!inputs[i]->is_tensor()) continue;  // sequences and optionals stay typed at run time
     co.input_dims[generic_->program.input_infos[i].name] = inputs[i]->dims();
     key += dims_to_string(inputs[i]->dims()) + ";";
   }
@@ -119,6 +121,24 @@ Result<Session::Plan*> Session::plan_for(const std::vector<const Tensor*>& input
   OW_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, build_plan(co));
   if (specialized_.size() >= kMaxSpecializedPlans) specialized_.clear();
   return (specialized_[key] = std::move(plan)).get();
+}
+
+// A sequence input takes a sequence of tensors of its dtype; an optional one also takes none.
+static Status check_feed_kind(const ValueInfo& info, const Tensor& v) {
+  const char* name = info.name.c_str();
+  bool sequence = info.kind == ValueInfo::Kind::kSequence || (info.kind == ValueInfo::Kind::kOptional && info.optional_of_sequence);
+  const char* want = sequence ? "a sequence of tensors" : "a tensor";
+  if (v.kind() == ValueKind::kNone) {
+    OW_CHECK(info.kind == ValueInfo::Kind::kOptional, INVALID_INPUT, "input '%s': expected %s, got nothing (null)", name, want);
+    return Status::ok();
+  }
+  OW_CHECK((v.kind() == ValueKind::kSequence) == sequence, INVALID_INPUT, "input '%s': expected %s, got %s", name, want,
+           v.kind() == ValueKind::kSequence ? "a sequence" : "a tensor");
+  if (sequence)
+    for (size_t k = 0; k < v.items().size(); k++)
+      OW_CHECK(info.dtype == DType::kUndefined || v.items()[k]->dtype() == info.dtype, INVALID_INPUT,
+               "input '%s': item %zu has dtype %s, expected %s", name, k, dtype_name(v.items()[k]->dtype()), dtype_name(info.dtype));
+  return Status::ok();
 }
 
 Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const {
@@ -135,9 +155,10 @@ Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Te
     }
     OW_CHECK(!(*by_input)[i], INVALID_INPUT, "input '%s' is given twice", f.name.c_str());
     const ValueInfo& info = program.input_infos[i];
-    OW_CHECK(info.dtype == f.tensor.dtype(), INVALID_INPUT, "input '%s': expected dtype %s, got %s", f.name.c_str(),
-             dtype_name(info.dtype), dtype_name(f.tensor.dtype()));
-    if (info.has_shape) {
+    OW_RETURN_IF_ERROR(check_feed_kind(info, f.tensor));
+    OW_CHECK(info.dtype == f.tensor.dtype() || info.dtype == DType::kUndefined || !f.tensor.is_tensor() , INVALID_INPUT,
+             "input '%s': expected dtype %s, got %s", f.name.c_str(), dtype_name(info.dtype), dtype_name(f.tensor.dtype()));
+    if (info.has_shape && f.tensor.is_tensor()) {
       bool ok = info.dims.size() == f.tensor.rank();
       for (size_t d = 0; ok && d < info.dims.size(); d++) ok = info.dims[d] < 0 || info.dims[d] == f.tensor.dims()[d];
       OW_CHECK(ok, INVALID_INPUT, "input '%s': expected shape %s, got %s", f.name.c_str(),
@@ -183,50 +204,11 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
       OW_RETURN_IF_ERROR(r.run(in, out));
     }
 #endif
-    if (step.node >= 0) {
-      const ProgramNode& pn = program.nodes[step.node];
-      std::vector<const Tensor*> in_values;
-      std::vector<ValueType> in_types;
-      in_types.reserve(pn.inputs.size());
-      for (int id : pn.inputs) {
-        in_values.push_back(id < 0 ? nullptr : cur[id]);
-        if (id >= 0) in_types.push_back(ValueType{cur[id]->dtype(), cur[id]->dims(), true});
-        else in_types.push_back(ValueType{});
-      }
-      std::vector<const ValueType*> in_type_ptrs;
-      for (size_t i = 0; i < pn.inputs.size(); i++) in_type_ptrs.push_back(pn.inputs[i] < 0 ? nullptr : &in_types[i]);
-      std::vector<ValueType> out_types;
-      OW_RETURN_IF_ERROR(infer_node(pn, in_type_ptrs, in_values, &out_types));
-      std::vector<Tensor*> outs;
-      for (size_t i = 0; i < pn.outputs.size(); i++) {
-        int id = pn.outputs[i];
-        if (id < 0) { outs.push_back(nullptr); continue; }
-        OW_CHECK(out_types[i].has_rank && dims_known(out_types[i].dims), INTERNAL,
-                 "%s: output %zu has no concrete shape at run time", pn.node->describe().c_str(), i);
-        OW_ASSIGN_OR_RETURN(owned[id], Tensor::make(out_types[i].dtype, out_types[i].dims));
-        cur[id] = &owned[id];
-        outs.push_back(&owned[id]);
-      }
-      KernelContext kc{*pn.node, pn.opset, pn.state.get(), in_values, outs, pool_.get()};
-      OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(pn.node->describe()));
-    }
+    if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program.nodes[step.node], cur, owned, pool_.get()));
     for (int id : step.release) owned[id] = Tensor();
   }
 
-  outputs->clear();
-  outputs->reserve(program.outputs.size());
-  for (int id : program.outputs) {
-    if (owned[id].owns_data() && cur[id] == &owned[id]) {
-      outputs->push_back(std::move(owned[id]));
-      cur[id] = &outputs->back();  // a second listing of the same output copies this one
-    } else {
-      // A graph output that is a constant, an input, or listed twice: copy it.
-      OW_CHECK(cur[id], INTERNAL, "graph output '%s' was not computed", program.values[id].name.c_str());
-      OW_ASSIGN_OR_RETURN(Tensor t, cur[id]->clone());
-      outputs->push_back(std::move(t));
-    }
-  }
-  return Status::ok();
+  return collect_outputs(program, cur, owned, outputs);
 }
 
 size_t Session::xnn_node_count() const {

@@ -59,7 +59,7 @@ Status xnn_can_claim(const ProgramNode& pn, const Program& p) {
   OW_XNN_REQUIRE(rule, "no XNNPACK rule for %s", n.op_type.c_str());
   auto static_f32 = [&](int id) {
     const ValueType& t = p.values[id].type;
-    return t.dtype == DType::kFloat32 && t.has_rank && dims_known(t.dims) && num_elements(t.dims) > 0 &&
+    return t.dtype == DType::kFloat32 && t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) && num_elements(t.dims) > 0 &&
            t.dims.size() <= 6;
   };
   for (int id : pn.inputs) OW_XNN_REQUIRE(id < 0 || static_f32(id), "an input is not float32 with a static shape");

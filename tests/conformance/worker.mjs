@@ -2,11 +2,12 @@
 // One engine in a child process (forked by run.mjs): receives tests over IPC, runs each
 // through the engine's public JS API, answers { id, status, detail }. status: 'pass', 'fail'
 // (wrong values, dtype or shape), 'error' (the engine refused: load or run failed),
-// 'unsupported-io' (sequence/map/optional graph values, which neither JS API carries).
+// 'unsupported-io' (graph values the engine's JS API cannot carry: sequences and optionals
+// for onnxruntime-web; maps for both).
 // A crash or hang of this process is recorded by the parent.
 import fs from 'node:fs';
 import { graphValueKinds } from './suite.mjs';
-import { parseTensorProto } from '../js/helpers/tensor-proto.mjs';
+import { parseTensorProto, parseValueProto } from '../js/helpers/tensor-proto.mjs';
 
 const engine = process.argv[2];
 let api;
@@ -80,10 +81,34 @@ function makeTensor(t) {
   return new api.Tensor(t.type, data, t.dims);
 }
 
+// A feed from a parsed value: a tensor, an array of tensors (sequence) or null.
+function makeValue(v) {
+  if (v === null) return null;
+  return Array.isArray(v) ? v.map(makeTensor) : makeTensor(v);
+}
+
+// First mismatch between an output value and the expected one (tensor, array or null), or null.
+function mismatchValue(got, want, rtol, atol) {
+  if (want === null) return got === null ? null : 'a value, expected an empty optional';
+  if (got === null || got === undefined) return 'nothing, expected a value';
+  if (Array.isArray(want)) {
+    if (!Array.isArray(got)) return 'a tensor, expected a sequence';
+    if (got.length !== want.length) return `${got.length} items, expected ${want.length}`;
+    for (let i = 0; i < want.length; i++) {
+      const bad = mismatch(got[i], want[i], rtol, atol);
+      if (bad) return `item ${i}: ${bad}`;
+    }
+    return null;
+  }
+  if (Array.isArray(got)) return 'a sequence, expected a tensor';
+  return mismatch(got, want, rtol, atol);
+}
+
 async function runTest(test) {
   const bytes = fs.readFileSync(test.model);
   const kinds = graphValueKinds(bytes);
-  if ([...kinds.inputs, ...kinds.outputs].some((k) => k !== 'tensor')) {
+  const carried = engine === 'onnx-wasm' ? ['tensor', 'sequence', 'optional'] : ['tensor'];
+  if ([...kinds.inputs, ...kinds.outputs].some((k) => !carried.includes(k))) {
     return { status: 'unsupported-io', detail: `graph values: ${[...new Set([...kinds.inputs, ...kinds.outputs])].join(', ')}` };
   }
   let session;
@@ -107,15 +132,15 @@ async function runTest(test) {
         void want;
       } else {
         for (let i = 0; i < set.inputs.length; i++) {
-          const t = parseTensorProto(fs.readFileSync(set.inputs[i]));
-          const name = session.inputNames.includes(t.name) ? t.name : session.inputNames[i];
+          const { name: stored, value: t } = parseValueProto(fs.readFileSync(set.inputs[i]), kinds.inputs[i] || 'tensor');
+          const name = session.inputNames.includes(stored) ? stored : session.inputNames[i];
           // bfloat16 inputs are stored as uint16 bits (no numpy type); feed them as declared.
           const meta = (session.inputMetadata || []).find((m) => m.name === name);
-          if (meta && meta.type === 'bfloat16' && t.type === 'uint16') t.type = 'bfloat16';
+          if (meta && meta.type === 'bfloat16' && t && t.type === 'uint16') t.type = 'bfloat16';
           try {
-            feeds[name] = makeTensor(t);
+            feeds[name] = makeValue(t);
           } catch (e) {
-            return { status: 'error', detail: `input '${name}' (${t.type}): ${e.message}`.slice(0, 400) };
+            return { status: 'error', detail: `input '${name}' (${t && t.type}): ${e.message}`.slice(0, 400) };
           }
         }
       }
@@ -126,11 +151,11 @@ async function runTest(test) {
         return { status: 'error', detail: `run: ${e.code ? e.code + ': ' : ''}${e.message}`.slice(0, 400) };
       }
       for (let i = 0; i < set.outputs.length; i++) {
-        const want = parseTensorProto(fs.readFileSync(set.outputs[i]));
-        const name = session.outputNames.includes(want.name) ? want.name : session.outputNames[i];
+        const { name: stored, value: want } = parseValueProto(fs.readFileSync(set.outputs[i]), kinds.outputs[i] || 'tensor');
+        const name = session.outputNames.includes(stored) ? stored : session.outputNames[i];
         const got = out[name];
-        if (!got) return { status: 'fail', detail: `output '${name}' missing` };
-        const bad = mismatch(got, want, test.rtol, test.atol);
+        if (got === undefined) return { status: 'fail', detail: `output '${name}' missing` };
+        const bad = mismatchValue(got, want, test.rtol, test.atol);
         if (bad) return { status: 'fail', detail: `output '${name}': ${bad}`.slice(0, 400) };
       }
     }

@@ -98,12 +98,24 @@ save("concat_omitted_middle_input", model([helper.make_node("Concat", ["x", "", 
 save("pad_opset14_pads_as_attribute", model([helper.make_node("Pad", ["x"], ["y"], pads=[1, 1])],
                                             [fvi("x", [2])], [fvi("y", [4])], opset=14), "INVALID_MODEL", "expected 2 to 4 inputs")
 
-# If on a condition known only at run time: named as unsupported (a constant one is inlined).
+# If on a condition known only at run time reads x from the outer scope: valid, accepted.
 then_g = helper.make_graph([helper.make_node("Identity", ["x"], ["t"])], "then", [], [fvi("t", [2])])
 else_g = helper.make_graph([helper.make_node("Neg", ["x"], ["e"])], "else", [], [fvi("e", [2])])
 save("if_runtime_condition", model([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=else_g)],
                                    [helper.make_tensor_value_info("c", TensorProto.BOOL, []), fvi("x", [2])], [fvi("y", [2])]),
-     "UNSUPPORTED_OP", "If whose condition is known only at run time")
+     "OK", "")
+# A branch reading a value that no scope defines.
+lost_g = helper.make_graph([helper.make_node("Neg", ["nowhere"], ["e"])], "else", [], [fvi("e", [2])])
+save("if_branch_reads_nothing", model([helper.make_node("If", ["c"], ["y"], then_branch=then_g, else_branch=lost_g)],
+                                      [helper.make_tensor_value_info("c", TensorProto.BOOL, []), fvi("x", [2])], [fvi("y", [2])]),
+     "INVALID_MODEL", "'nowhere'")
+# A Loop body whose inputs do not match the loop-carried values.
+body = helper.make_graph([helper.make_node("Identity", ["cond_in"], ["cond_out"])], "body",
+                         [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                          helper.make_tensor_value_info("cond_in", TensorProto.BOOL, [])],
+                         [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), fvi("v", [2])])
+save("loop_body_wrong_arity", model([helper.make_node("Loop", ["", "", "x"], ["y"], body=body)], [fvi("x", [2])], [fvi("y", [2])]),
+     "INVALID_MODEL", "'body' has 2 inputs")
 
 # Attributes of the wrong type or out of range.
 w33 = helper.make_tensor("w", TensorProto.FLOAT, [1, 1, 3, 3], [0.1] * 9)

@@ -82,3 +82,22 @@ export function parseTensorProto(bytes) {
   else data = Arr.from(ints32, (v) => Number(BigInt.asIntN(32, v)));
   return { name, type, dims, data };
 }
+
+// A serialized onnx.SequenceProto (tensors in field 3) or onnx.OptionalProto (field 3 a
+// tensor, 5 a sequence) as { name, value }: an array of tensors, or null / a tensor / an array.
+export function parseValueProto(bytes, kind) {
+  if (kind === 'tensor') { const t = parseTensorProto(bytes); return { name: t.name, value: t }; }
+  const r = reader(bytes);
+  const items = [];
+  let name = '', value = null;
+  while (!r.done()) {
+    const tag = Number(r.varint());
+    const field = tag >> 3, wire = tag & 7;
+    if (field === 1 && wire === 2) name = new TextDecoder().decode(r.bytes());
+    else if (kind === 'sequence' && field === 3 && wire === 2) items.push(parseTensorProto(r.bytes()));
+    else if (kind === 'optional' && field === 3 && wire === 2) value = parseTensorProto(r.bytes());
+    else if (kind === 'optional' && field === 5 && wire === 2) value = parseValueProto(r.bytes(), 'sequence').value;
+    else r.skip(wire);
+  }
+  return { name, value: kind === 'sequence' ? items : value };
+}
