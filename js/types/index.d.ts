@@ -4,18 +4,19 @@
 
 /**
  * Element types. Beyond onnxruntime-web's: `bfloat16` (raw bits in a Uint16Array), the float8
- * types (raw bits in a Uint8Array), `int4` / `uint4` (one element per byte).
+ * types (raw bits in a Uint8Array), `int4` / `uint4` (one element per byte). `string` tensors
+ * hold an Array of JS strings.
  */
 export type TensorType =
   | 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16'
-  | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool'
+  | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool' | 'string'
   | 'bfloat16' | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'int4' | 'uint4';
 
 export interface TensorDataTypeMap {
   float32: Float32Array; float16: Uint16Array; float64: Float64Array;
   int8: Int8Array; uint8: Uint8Array; int16: Int16Array; uint16: Uint16Array;
   int32: Int32Array; uint32: Uint32Array; int64: BigInt64Array; uint64: BigUint64Array;
-  bool: Uint8Array;
+  bool: Uint8Array; string: string[];
   bfloat16: Uint16Array; float8e4m3fn: Uint8Array; float8e4m3fnuz: Uint8Array;
   float8e5m2: Uint8Array; float8e5m2fnuz: Uint8Array; int4: Int8Array; uint4: Uint8Array;
 }
@@ -23,7 +24,7 @@ export interface TensorDataTypeMap {
 export type TensorData = TensorDataTypeMap[TensorType];
 
 export declare class Tensor<T extends TensorType = TensorType> {
-  constructor(type: T, data: TensorDataTypeMap[T] | readonly number[] | readonly bigint[], dims?: readonly number[]);
+  constructor(type: T, data: TensorDataTypeMap[T] | readonly number[] | readonly bigint[] | readonly string[], dims?: readonly number[]);
   constructor(data: TensorDataTypeMap[T], dims?: readonly number[]);
   readonly type: T;
   readonly data: TensorDataTypeMap[T];
@@ -70,7 +71,10 @@ export declare class OnnxWasmError extends Error {
 
 export interface ValueMetadata {
   name: string;
-  isTensor: true;
+  /** False for a Sequence (`isSequence`) or an Optional (`isOptional`) graph value. */
+  isTensor: boolean;
+  isSequence?: true;
+  isOptional?: true;
   type: TensorType | string;
   /** Dims: a number, a symbolic name, or -1 when unknown; undefined when the model gives none. */
   shape?: Array<number | string>;
@@ -103,7 +107,13 @@ export interface SessionOptions {
   externalData?: ReadonlyArray<{ path: string; data: Uint8Array | ArrayBuffer | string | URL }>;
 }
 
-export type FeedsType = Record<string, Tensor>;
+/**
+ * A graph value: a Tensor; a Sequence as an array of Tensors (one type); an Optional as its
+ * value, or null when empty.
+ */
+export type OnnxValue = Tensor | Tensor[] | null;
+export type FeedsType = Record<string, OnnxValue>;
+/** What run() resolves to: Tensors, unless the model's outputs are sequences or optionals (pass a type). */
 export type ReturnType = Record<string, Tensor>;
 
 export declare class InferenceSession {
@@ -114,7 +124,7 @@ export declare class InferenceSession {
   readonly outputMetadata: readonly ValueMetadata[];
   /** Where nodes run: XNNPACK regions and reference kernels. */
   readonly debugInfo: string;
-  run(feeds: FeedsType, fetches?: readonly string[] | Record<string, unknown>): Promise<ReturnType>;
+  run<R extends Record<string, OnnxValue> = ReturnType>(feeds: FeedsType, fetches?: readonly string[] | Record<string, unknown>): Promise<R>;
   release(): Promise<void>;
 }
 

@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: MIT
-// BatchNormalization (inference form, opsets 1-15; training outputs unsupported) and LRN
-// (opset 1-13), float32, NC... layout.
+// BatchNormalization (opsets 1-15; with training_mode=1 or its running-statistics outputs it
+// normalizes by the batch's own mean and variance and updates the running ones by momentum)
+// and LRN (opset 1-13), float32, NC... layout.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/op.h"
 
 namespace onnxwasm {
 namespace {
 
-struct BnState { float epsilon; };
+struct BnState { float epsilon, momentum; bool training; };
 
 Status prepare_bn(const Node& node, int64_t opset, OpState* state) {
-  (void)opset;
-  OW_CHECK(node.outputs.size() <= 1 ||
-               std::all_of(node.outputs.begin() + 1, node.outputs.end(), [](const std::string& o) { return o.empty(); }),
-           UNSUPPORTED_OP, "%s: training-mode outputs (running mean/var) are not supported",
+  bool stats_out = node.outputs.size() > 1 &&
+                   std::any_of(node.outputs.begin() + 1, node.outputs.end(), [](const std::string& o) { return !o.empty(); });
+  bool training = attr_int(node, "training_mode", 0) != 0 || (opset >= 14 && stats_out);
+  OW_CHECK(!stats_out || opset >= 14, UNSUPPORTED_OP, "%s: the training outputs of BatchNormalization before opset 14 are not supported",
            node.describe().c_str());
-  OW_CHECK(attr_int(node, "training_mode", 0) == 0, UNSUPPORTED_OP,
-           "%s: training_mode=1 is not supported", node.describe().c_str());
-  *state = std::make_shared<BnState>(BnState{attr_float(node, "epsilon", 1e-5f)});
+  *state = std::make_shared<BnState>(BnState{attr_float(node, "epsilon", 1e-5f), attr_float(node, "momentum", 0.9f), training});
   return Status::ok();
 }
 
@@ -36,16 +36,43 @@ Status infer_bn(InferContext& ctx) {
              ctx.node.inputs[i].c_str(), static_cast<long long>(c), dims_to_string(d).c_str());
   }
   ctx.set_output(0, DType::kFloat32, ctx.in(0).dims);
+  ctx.set_output(1, DType::kFloat32, {c});  // training: running mean, running var
+  ctx.set_output(2, DType::kFloat32, {c});
   return Status::ok();
 }
 
 Status run_bn(KernelContext& ctx) {
-  float eps = state_as<BnState>(ctx.state)->epsilon;
+  const auto* st = state_as<BnState>(ctx.state);
+  float eps = st->epsilon;
   const Tensor& x = ctx.in(0);
   int64_t n = x.dims()[0], c = x.dims()[1];
   int64_t inner = n * c != 0 ? x.size() / (n * c) : 0;
   const float *scale = ctx.in(1).data<float>(), *bias = ctx.in(2).data<float>();
   const float *mean = ctx.in(3).data<float>(), *var = ctx.in(4).data<float>();
+  std::vector<float> batch_mean, batch_var;
+  if (st->training) {  // the batch's statistics (population variance), per channel
+    batch_mean.assign(static_cast<size_t>(c), 0.f);
+    batch_var.assign(static_cast<size_t>(c), 0.f);
+    for (int64_t ch = 0; ch < c; ch++) {
+      double sum = 0, sq = 0, count = static_cast<double>(n * inner);
+      for (int64_t b = 0; b < n; b++)
+        for (int64_t i = 0; i < inner; i++) sum += x.data<float>()[(b * c + ch) * inner + i];
+      double m = count ? sum / count : 0;
+      for (int64_t b = 0; b < n; b++)
+        for (int64_t i = 0; i < inner; i++) {
+          double d = x.data<float>()[(b * c + ch) * inner + i] - m;
+          sq += d * d;
+        }
+      batch_mean[ch] = static_cast<float>(m);
+      batch_var[ch] = static_cast<float>(count ? sq / count : 0);
+      for (size_t k = 1; k < 3; k++)
+        if (ctx.outputs.size() > k && ctx.outputs[k])
+          ctx.out(k).data<float>()[ch] = (k == 1 ? mean[ch] : var[ch]) * st->momentum +
+                                         (k == 1 ? batch_mean[ch] : batch_var[ch]) * (1 - st->momentum);
+    }
+    mean = batch_mean.data();
+    var = batch_var.data();
+  }
   for (int64_t b = 0; b < n; b++) {
     for (int64_t ch = 0; ch < c; ch++) {
       float a = scale[ch] / std::sqrt(var[ch] + eps);

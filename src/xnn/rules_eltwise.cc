@@ -105,6 +105,7 @@ Status lower_batch_norm(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   const Node& n = *pn.node;
   const Dims& x = p.values[pn.inputs[0]].type.dims;
   OW_XNN_REQUIRE(x.size() == 4 || x.size() == 2, "rank");
+  OW_XNN_REQUIRE(attr_int(n, "training_mode", 0) == 0, "training mode (batch statistics)");
   for (size_t i = 1; i < 5; i++) OW_XNN_REQUIRE(p.values[pn.inputs[i]].constant, "statistics are not constant");
   if (!b) return Status::ok();
   int64_t c = x[1];

@@ -14,7 +14,7 @@ let api;
 if (engine === 'onnx-wasm') {
   api = await import('onnx-wasm');
   api.env.wasmBuild = process.env.ONNXWASM_CONFORMANCE_BUILD || 'threaded';
-  api.env.numThreads = 1;
+  api.env.numThreads = Number(process.env.ONNXWASM_CONFORMANCE_THREADS || 1);
 } else if (engine === 'onnxruntime-web') {
   api = await import('onnxruntime-web');
   api.env.wasm.numThreads = 1;

@@ -26,6 +26,55 @@ Result<Tensor> tensor_file(const fs::path& p) {
   return load_tensor(reinterpret_cast<const uint8_t*>(b.data()), b.size());
 }
 
+// The length-delimited fields of a protobuf message (onnx-data.proto's SequenceProto and
+// OptionalProto are not compiled into the engine): (field number, bytes) pairs.
+std::vector<std::pair<int, std::string>> message_fields(const std::string& b) {
+  std::vector<std::pair<int, std::string>> out;
+  size_t i = 0;
+  auto varint = [&]() {
+    uint64_t v = 0;
+    for (int shift = 0; i < b.size(); shift += 7) {
+      uint8_t c = static_cast<uint8_t>(b[i++]);
+      v |= static_cast<uint64_t>(c & 0x7f) << shift;
+      if (!(c & 0x80)) break;
+    }
+    return v;
+  };
+  while (i < b.size()) {
+    uint64_t tag = varint();
+    int wire = static_cast<int>(tag & 7);
+    if (wire == 0) varint();
+    else if (wire == 1) i += 8;
+    else if (wire == 5) i += 4;
+    else if (wire == 2) { size_t n = varint(); out.emplace_back(static_cast<int>(tag >> 3), b.substr(i, n)); i += n; }
+    else break;
+  }
+  return out;
+}
+
+Result<Tensor> sequence_of(const std::string& proto, DType declared) {
+  std::vector<std::shared_ptr<const Tensor>> items;
+  for (const auto& [field, bytes] : message_fields(proto)) {
+    if (field != 3) continue;  // tensor_values
+    OW_ASSIGN_OR_RETURN(Tensor item, load_tensor(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    items.push_back(std::make_shared<const Tensor>(std::move(item)));
+  }
+  DType dt = items.empty() ? declared : items[0]->dtype();
+  return Tensor::sequence(dt, std::move(items));
+}
+
+// A data file as the graph value `info` declares: a tensor, a sequence, or an optional.
+Result<Tensor> value_file(const fs::path& p, const ValueInfo& info) {
+  if (info.kind != ValueInfo::Kind::kSequence && info.kind != ValueInfo::Kind::kOptional) return tensor_file(p);
+  std::string b = slurp(p);
+  if (info.kind == ValueInfo::Kind::kSequence) return sequence_of(b, info.dtype);
+  for (const auto& [field, bytes] : message_fields(b)) {
+    if (field == 5) return sequence_of(bytes, info.dtype);  // sequence_value
+    if (field == 3) return load_tensor(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());  // tensor_value
+  }
+  return Tensor::none();
+}
+
 std::vector<fs::path> sorted_files(const fs::path& dir, const std::string& prefix) {
   std::vector<fs::path> out;
   for (const auto& e : fs::directory_iterator(dir))
@@ -38,6 +87,21 @@ std::vector<fs::path> sorted_files(const fs::path& dir, const std::string& prefi
 
 // Empty when equal within rtol/atol (NaN equals NaN; integers and bool exact).
 std::string mismatch(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  if (got.kind() != want.kind()) return "kind differs";
+  if (got.kind() == ValueKind::kNone) return "";
+  if (got.kind() == ValueKind::kSequence) {
+    if (got.items().size() != want.items().size()) return "item counts differ";
+    for (size_t i = 0; i < got.items().size(); i++) {
+      std::string bad = mismatch(*got.items()[i], *want.items()[i], rtol, atol);
+      if (!bad.empty()) return "item " + std::to_string(i) + ": " + bad;
+    }
+    return "";
+  }
+  if (got.dtype() == DType::kString && want.dtype() == DType::kString && got.dims() == want.dims()) {
+    for (int64_t i = 0; i < got.size(); i++)
+      if (got.data<std::string>()[i] != want.data<std::string>()[i]) return "string " + std::to_string(i) + " differs";
+    return "";
+  }
   bool bf16_bits = got.dtype() == DType::kBFloat16 && want.dtype() == DType::kUint16;
   if (got.dtype() != want.dtype() && !bf16_bits) return std::string("dtype ") + dtype_name(got.dtype()) + " vs " + dtype_name(want.dtype());
   if (got.dims() != want.dims()) return "dims " + dims_to_string(got.dims()) + " vs " + dims_to_string(want.dims());
@@ -81,7 +145,8 @@ TEST_CASE("the manifest's ONNX backend tests pass natively", "[runtime][conforma
       std::vector<Feed> feeds;
       auto in_files = sorted_files(set.path(), "input_");
       for (size_t i = 0; i < in_files.size(); i++) {
-        auto t = tensor_file(in_files[i]);
+        REQUIRE(i < s.inputs().size());
+        auto t = value_file(in_files[i], s.inputs()[i]);
         REQUIRE(t.is_ok());
         inputs.push_back(t.take());
       }
@@ -89,6 +154,12 @@ TEST_CASE("the manifest's ONNX backend tests pass natively", "[runtime][conforma
         // bfloat16 has no numpy type: the data stores its bits as uint16 (as the JS runner does).
         DType t = inputs[i].dtype() == DType::kUint16 && s.inputs()[i].dtype == DType::kBFloat16 ? DType::kBFloat16
                                                                                                    : inputs[i].dtype();
+        if (!inputs[i].is_tensor() || inputs[i].dtype() == DType::kString) {
+          auto copy = inputs[i].clone();
+          REQUIRE(copy.is_ok());
+          feeds.push_back(Feed{s.inputs()[i].name, copy.take()});
+          continue;
+        }
         feeds.push_back(Feed{s.inputs()[i].name, Tensor::view(t, inputs[i].dims(), inputs[i].raw())});
       }
       std::vector<Tensor> outs;
@@ -98,7 +169,7 @@ TEST_CASE("the manifest's ONNX backend tests pass natively", "[runtime][conforma
       auto out_files = sorted_files(set.path(), "output_");
       REQUIRE(out_files.size() <= outs.size());
       for (size_t i = 0; i < out_files.size(); i++) {
-        auto want = tensor_file(out_files[i]);
+        auto want = value_file(out_files[i], s.outputs()[i]);
         REQUIRE(want.is_ok());
         std::string bad = mismatch(outs[i], want.value(), 1e-3, 1e-7);
         INFO("output " << i << ": " << bad);
