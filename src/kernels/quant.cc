@@ -113,7 +113,11 @@ Status run_quantize(KernelContext& ctx) {
   }
   for (int64_t i = 0; i < x.size(); i++) {
     int64_t p = pi(i);
-    double v = real_at(x, i) / real_at(scale, p);
+    // The division in the input's precision (float32 for float32 input, as onnxruntime and
+    // the ONNX function body do): a quotient that float32 rounds to .5 then rounds to even.
+    double v = x.dtype() == DType::kFloat64
+                   ? real_at(x, i) / real_at(scale, p)
+                   : static_cast<double>(static_cast<float>(real_at(x, i)) / static_cast<float>(real_at(scale, p)));
     if (is_float8(t)) {
       y.data<uint8_t>()[i] = float_to_float8(t, static_cast<float>(v + (zp ? real_at(*zp, p) : 0)), saturate);
       continue;

@@ -42,8 +42,14 @@ for (const build of ['threaded', 'simd']) {
         const started = performance.now();
         if (want.code === 'OK') {
           const s = await withTimeout(InferenceSession.create(file), name);
-          const meta = s.inputMetadata[0];
-          const out = await s.run({ [meta.name]: new Tensor('float32', new Float32Array(meta.shape.reduce((a, b) => a * b, 1)).fill(1), meta.shape) });
+          // Every input filled with ones of its declared type (bool: true).
+          const feeds = {};
+          for (const meta of s.inputMetadata) {
+            const n = meta.shape.reduce((a, b) => a * b, 1);
+            feeds[meta.name] = meta.type === 'bool' ? new Tensor('bool', new Uint8Array(n).fill(1), meta.shape)
+              : new Tensor('float32', new Float32Array(n).fill(1), meta.shape);
+          }
+          const out = await s.run(feeds);
           assert.ok(out[s.outputNames[0]].data.length > 0);
           await s.release();
         } else {
