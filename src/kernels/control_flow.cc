@@ -40,13 +40,12 @@ Status check_graph_attr(const Node& n, const char* name, size_t num_inputs, size
   return Status::ok();
 }
 
-namespace {
-
-// Nothing is known about the outputs of a subgraph before it runs.
 Status infer_unknown_outputs(InferContext& ctx) {
   for (size_t i = 0; i < ctx.outputs.size(); i++) ctx.set_output(i, ValueType{DType::kUndefined, {}, false});
   return Status::ok();
 }
+
+namespace {
 
 // --- If ---
 

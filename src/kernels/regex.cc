@@ -13,6 +13,7 @@ constexpr int kMaxDepth = 200;
 
 struct Ast {
   enum Kind { kByte, kAny, kClass, kCat, kAlt, kRepeat, kAssert } kind;
+  explicit Ast(Kind k = kCat) : kind(k) {}
   uint8_t byte = 0;
   int cls = 0;
   Regex::Inst::Op assert_op = Regex::Inst::kBol;

@@ -44,11 +44,6 @@ Status prepare_scan(const Node& n, int64_t opset, OpState* state) {
   return Status::ok();
 }
 
-Status infer_scan(InferContext& ctx) {
-  for (size_t i = 0; i < ctx.outputs.size(); i++) ctx.set_output(i, ValueType{DType::kUndefined, {}, false});
-  return Status::ok();
-}
-
 // One scan (opset 9 semantics) over `states` and `xs`; fills `final_states` and `ys`.
 Status scan_once(const KernelContext& ctx, const ScanState& s, const Program& body, const std::vector<const Tensor*>& states,
                  const std::vector<const Tensor*>& xs, std::vector<Tensor>* final_states, std::vector<Tensor>* ys) {
@@ -160,6 +155,6 @@ Status run_scan(KernelContext& ctx) {
 
 }  // namespace
 
-extern const OpDef kScan = {"Scan", "", 8, infer_scan, prepare_scan, run_scan, /*any_value=*/true};
+extern const OpDef kScan = {"Scan", "", 8, infer_unknown_outputs, prepare_scan, run_scan, /*any_value=*/true};
 
 }  // namespace onnxwasm
