@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Detection helpers: NonMaxSuppression (center_point_box, per-class max outputs, IoU and score
-// thresholds) and RoiAlign (avg/max, half_pixel or output_half_pixel, sampling_ratio).
+// NonMaxSuppression: center_point_box, per-class max outputs, IoU and score thresholds.
 #include <algorithm>
 #include <cmath>
 #include <numeric>

@@ -136,6 +136,25 @@ save("constant_of_shape_huge", model([helper.make_node("ConstantOfShape", ["s"],
                                      [helper.make_tensor("s", TensorProto.INT64, [3], [1 << 20, 1 << 20, 1 << 10])]),
      "OUT_OF_MEMORY", "")
 
+# Decision trees that loop or point outside their arrays: refused at creation, never walked.
+def trees(true_ids, false_ids, true_leafs, false_leafs, targets=(0, 0)):
+    n = len(true_ids)
+    node = helper.make_node(
+        "TreeEnsemble", ["x"], ["y"], domain="ai.onnx.ml", n_targets=1, tree_roots=[0],
+        nodes_truenodeids=true_ids, nodes_falsenodeids=false_ids, nodes_trueleafs=true_leafs,
+        nodes_falseleafs=false_leafs, nodes_featureids=[0] * n, leaf_targetids=list(targets),
+        nodes_modes=helper.make_tensor("m", TensorProto.UINT8, [n], [0] * n),
+        nodes_splits=helper.make_tensor("s", TensorProto.FLOAT, [n], [0.5] * n),
+        leaf_weights=helper.make_tensor("w", TensorProto.FLOAT, [len(targets)], [1.0] * len(targets)))
+    return model([node], [fvi("x", [2, 1])], [fvi("y", None)], domains=[("ai.onnx.ml", 5)])
+save("tree_ensemble_cycle", trees([1, 0], [1, 0], [0, 1], [1, 0]), "INVALID_MODEL", "cycle")
+save("tree_ensemble_node_out_of_range", trees([7, 0], [1, 0], [0, 1], [1, 0]), "INVALID_MODEL", "node index 7 is out of range")
+save("tree_ensemble_target_out_of_range", trees([0], [1], [1], [1], targets=(0, 3)), "INVALID_MODEL", "not below n_targets")
+save("roi_align_sampling_ratio_huge",
+     model([helper.make_node("RoiAlign", ["x", "r", "b"], ["y"], sampling_ratio=1 << 40)],
+           [fvi("x", [1, 1, 4, 4]), fvi("r", [1, 4]), helper.make_tensor_value_info("b", TensorProto.INT64, [1])],
+           [fvi("y", None)], opset=16), "INVALID_MODEL", "sampling_ratio")
+
 # External data that escapes the model's folder: refused before anything is read.
 for name, loc, match in [("external_parent", "../../etc/passwd", "leaves the model's folder"),
                          ("external_absolute", "/etc/passwd", "absolute path"),
