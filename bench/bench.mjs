@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // `npm run bench`: onnx-wasm vs onnxruntime-web 1.30 in Node, same models, inputs and thread
-// count, alternating in blocks of runs, median after warm-up, at 1 and 2 threads (more where the machine
+// count, in the same run. Each measurement is a fresh process running one engine
+// (bench/run-one.mjs), the engines alternating: ours, ort, then ort, ours; each process makes
+// 2 warm-up runs then runs/2 timed runs, so the median is over `runs` runs per engine. Outputs
+// are compared before the timings are reported. At 1 and 2 threads (more where the machine
 // has more cores). Writes bench/results/latest.{json,md} and prints the table.
 // Usage: node bench/bench.mjs [runs=10] [model.onnx ...]
 import { execFileSync } from 'node:child_process';
@@ -8,35 +11,81 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { InferenceSession } from 'onnx-wasm';
+import { benchModels } from './models.mjs';
 
-const cache = process.env.ONNXWASM_CACHE || path.join(os.homedir(), '.cache', 'onnx-wasm');
-const light = path.join(cache, 'src/onnx/onnx/backend/test/data/light');
-const modelsDir = fs.readdirSync(path.join(cache, 'models')).map((d) => path.join(cache, 'models', d))
-  .filter((d) => fs.existsSync(path.join(d, '.done')))[0];
 const runs = Number(process.argv[2] || 10);
-let models = process.argv.slice(3);
-if (!models.length) {
-  models = ['light_squeezenet', 'light_resnet50', 'light_inception_v1', 'light_densenet121', 'light_shufflenet']
-    .map((m) => path.join(light, `${m}.onnx`));
-  if (modelsDir) models.push(path.join(modelsDir, 'mobilenet_v2.onnx'), path.join(modelsDir, 'resnet_mini.onnx'));
-  models.push(path.resolve('examples/models/digits.onnx'));
-}
+const models = process.argv.length > 3 ? process.argv.slice(3) : benchModels();
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-bench-'));
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+// Input specs from the model's own metadata; a symbolic dim takes the size in the model's
+// sidecar `<model>.bench.json` ({"dims": {"seq": 128}}), else 1.
+async function inputSpecs(model) {
+  const side = `${model.replace(/\.onnx$/, '')}.bench.json`;
+  const sizes = fs.existsSync(side) ? JSON.parse(fs.readFileSync(side, 'utf8')).dims || {} : {};
+  const s = await InferenceSession.create(new Uint8Array(fs.readFileSync(model)), { numThreads: 1 });
+  const specs = s.inputMetadata.map((m) => ({
+    name: m.name, dtype: m.type,
+    dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : sizes[d] ?? 1)),
+  }));
+  await s.release();
+  return specs;
+}
+
+function runOne(engine, threads, model, specs, outFile) {
+  const out = execFileSync(process.execPath,
+    ['bench/run-one.mjs', engine, String(threads), String(Math.ceil(runs / 2)), model, outFile, JSON.stringify(specs)],
+    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
+}
+
+// max |a - b| over max |b|: one number for float and int8 models alike.
+function relDiff(fileA, fileB) {
+  const read = (f) => { const b = fs.readFileSync(f); return new Float32Array(b.buffer, b.byteOffset, b.length / 4); };
+  const a = read(fileA), b = read(fileB);
+  if (a.length !== b.length) return Infinity;
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) { diff = Math.max(diff, Math.abs(a[i] - b[i])); scale = Math.max(scale, Math.abs(b[i])); }
+  return diff / (scale || 1);
+}
+
 const rows = [];
 for (const threads of counts) {
-  const out = execFileSync(process.execPath, ['bench/run-one.mjs', String(threads), String(runs), ...models],
-    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
-  for (const line of out.split('\n')) if (line.startsWith('{')) rows.push(JSON.parse(line));
+  for (const model of models) {
+    const name = path.basename(model).replace(/\.onnx$/, '');
+    const specs = await inputSpecs(model);
+    const files = { ours: path.join(tmp, `${name}-ours.bin`), ort: path.join(tmp, `${name}-ort.bin`) };
+    const res = { ours: [], ort: [] };
+    for (const order of [['ours', 'ort'], ['ort', 'ours']])
+      for (const engine of order) res[engine].push(runOne(engine, threads, model, specs, files[engine]));
+    const sum = (engine) => ({
+      median: median(res[engine].flatMap((r) => r.times)),
+      create: median(res[engine].map((r) => r.create)),
+      createWarm: median(res[engine].map((r) => r.createWarm)),
+      peakRssMB: Math.max(...res[engine].map((r) => r.peakRssMB)),
+    });
+    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), outputDiff: relDiff(files.ours, files.ort) };
+    rows.push(row);
+    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms`);
+  }
 }
+fs.rmSync(tmp, { recursive: true, force: true });
+
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
-  `median of ${runs} runs per engine, alternating engines in blocks of ${Math.ceil(runs / 2)} runs after 2 warm-up runs.\n\n` +
-  '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | max rel diff |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|\n';
+  `median of ${runs} runs per engine (each engine in its own processes, alternating, 2 warm-up runs each); ` +
+  'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
+  'peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +
+  '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
   md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ` +
-    `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ${r.maxRelDiff.toExponential(1)} |\n`;
+    `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
+    `${r.ours.peakRssMB.toFixed(0)} / ${r.ort.peakRssMB.toFixed(0)} | ${r.outputDiff.toExponential(1)} |\n`;
 }
 // Sizes, raw and gzip (level 9), next to onnxruntime-web's threaded wasm.
 const size = (file) => { const b = fs.readFileSync(file); return `${b.length} B raw, ${zlib.gzipSync(b, { level: 9 }).length} B gzip`; };

@@ -6,7 +6,7 @@ import { DTYPES, dtypeName } from './dtypes.js';
 import { OnnxWasmError } from './errors.js';
 import { chooseBuild, instantiate, isNode } from './loader.js';
 
-let current = null;  // { build, poolSize, promise, module, sessions, dead }
+let current = null;  // { build, poolSize, promise, module, sessions, dead, pools (thread counts with a pool) }
 // Session creations run one at a time: each makes sure idle workers exist for its threads,
 // then starts them synchronously; two interleaved creations would count the same workers.
 let creating = Promise.resolve();
@@ -39,7 +39,7 @@ async function acquire(threads) {
     }
     return current;
   }
-  const state = { build, poolSize, sessions: 1, dead: false, module: null };
+  const state = { build, poolSize, sessions: 1, dead: false, module: null, pools: new Set() };
   state.promise = instantiate(build, poolSize).then((m) => { state.module = m; return m; });
   current = state;
   try {
@@ -71,12 +71,12 @@ export class BackendSession {
     const mod = state.module;
     let handle = null, ptr = 0;
     try {
-      if (state.build === 'threaded' && numThreads > 1) {
-        // Workers of sessions just released come back to the idle pool through the event
-        // loop: let those messages in before counting, instead of starting new workers.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+      // The engine keeps one thread pool per thread count for the module's lifetime
+      // (ThreadPool::shared): only the first session at a count needs idle workers for it.
+      if (state.build === 'threaded' && numThreads > 1 && !state.pools.has(numThreads)) {
         await mod.ensureWorkers(numThreads - 1);
         if (isNode) mod.unrefWorkers();
+        state.pools.add(numThreads);
       }
       ptr = mod._malloc(bytes.length || 1);
       if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes for the model`);

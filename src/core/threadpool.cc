@@ -3,6 +3,9 @@
 
 #include <pthreadpool.h>
 
+#include <map>
+#include <mutex>
+
 namespace onnxwasm {
 
 ThreadPool::ThreadPool(int num_threads) {
@@ -12,6 +15,16 @@ ThreadPool::ThreadPool(int num_threads) {
 
 ThreadPool::~ThreadPool() {
   if (pool_) pthreadpool_destroy(pool_);
+}
+
+std::shared_ptr<ThreadPool> ThreadPool::shared(int num_threads) {
+  // Never destroyed: joining workers during exit could hang a wasm runtime.
+  static auto* lock = new std::mutex;
+  static auto* pools = new std::map<int, std::shared_ptr<ThreadPool>>;
+  std::lock_guard<std::mutex> hold(*lock);
+  std::shared_ptr<ThreadPool>& p = (*pools)[num_threads];
+  if (!p) p = std::make_shared<ThreadPool>(num_threads);
+  return p;
 }
 
 int ThreadPool::num_threads() const {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 struct pthreadpool;
 
@@ -12,6 +13,10 @@ class ThreadPool {
  public:
   explicit ThreadPool(int num_threads);
   ~ThreadPool();
+  // The pool of `num_threads` shared by every session of the process: a worker thread costs
+  // tens of ms to start in wasm (a Web Worker each), so sessions reuse them. Parallel calls
+  // from different sessions never overlap (pthreadpool serializes them).
+  static std::shared_ptr<ThreadPool> shared(int num_threads);
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   pthreadpool* handle() const { return pool_; }

@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: MIT
 // Recurrent ops: RNN, GRU (linear_before_reset) and LSTM (peepholes, input_forget), forward,
 // reverse or bidirectional, layout 0 or 1, sequence_lens, initial states, clip and every
-// activation function the spec names (with activation_alpha/beta). Float32, in double.
+// activation function the spec names (with activation_alpha/beta). Float32: the input
+// projection of all steps first (split over the pool by step), then per step the recurrent
+// product (split by gate rows).
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "kernels/op.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
 
 namespace onnxwasm {
 namespace {
@@ -15,30 +23,63 @@ enum class Cell { kRnn, kGru, kLstm };
 
 int gates(Cell c) { return c == Cell::kRnn ? 1 : c == Cell::kGru ? 3 : 4; }
 
+enum class ActKind { kSigmoid, kTanh, kRelu, kAffine, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid, kElu,
+                     kSoftsign, kSoftplus };
+constexpr const char* kActNames[] = {"Sigmoid", "Tanh", "Relu", "Affine", "LeakyRelu", "ThresholdedRelu", "ScaledTanh",
+                                     "HardSigmoid", "Elu", "Softsign", "Softplus"};
+
 struct Act {
-  std::string name;
-  double alpha = 0, beta = 0;
-  double operator()(double x) const {
-    if (name == "Sigmoid") return 1 / (1 + std::exp(-x));
-    if (name == "Tanh") return std::tanh(x);
-    if (name == "Relu") return x > 0 ? x : 0;
-    if (name == "Affine") return alpha * x + beta;
-    if (name == "LeakyRelu") return x >= 0 ? x : alpha * x;
-    if (name == "ThresholdedRelu") return x > alpha ? x : 0;
-    if (name == "ScaledTanh") return alpha * std::tanh(beta * x);
-    if (name == "HardSigmoid") return std::fmax(0, std::fmin(1, alpha * x + beta));
-    if (name == "Elu") return x >= 0 ? x : alpha * (std::exp(x) - 1);
-    if (name == "Softsign") return x / (1 + std::fabs(x));
-    return std::log1p(std::exp(x));  // Softplus
+  ActKind kind = ActKind::kTanh;
+  float alpha = 0, beta = 0;
+  float operator()(float x) const {
+    switch (kind) {
+      case ActKind::kSigmoid: return 1 / (1 + std::exp(-x));
+      case ActKind::kTanh: return std::tanh(x);
+      case ActKind::kRelu: return x > 0 ? x : 0;
+      case ActKind::kAffine: return alpha * x + beta;
+      case ActKind::kLeakyRelu: return x >= 0 ? x : alpha * x;
+      case ActKind::kThresholdedRelu: return x > alpha ? x : 0;
+      case ActKind::kScaledTanh: return alpha * std::tanh(beta * x);
+      case ActKind::kHardSigmoid: return std::fmax(0.f, std::fmin(1.f, alpha * x + beta));
+      case ActKind::kElu: return x >= 0 ? x : alpha * (std::exp(x) - 1);
+      case ActKind::kSoftsign: return x / (1 + std::fabs(x));
+      case ActKind::kSoftplus: return std::log1p(std::exp(x));
+    }
+    return x;
   }
 };
+
+// a . b over n floats: four independent f32x4 sums with wasm SIMD, else eight scalar sums.
+float dot(const float* a, const float* b, int64_t n) {
+  int64_t i = 0;
+  float sum = 0;
+#ifdef __wasm_simd128__
+  v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(a + i), wasm_v128_load(b + i)));
+    s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(a + i + 4), wasm_v128_load(b + i + 4)));
+    s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + i + 8), wasm_v128_load(b + i + 8)));
+    s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), wasm_v128_load(b + i + 12)));
+  }
+  v128_t s4 = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
+  sum = (wasm_f32x4_extract_lane(s4, 0) + wasm_f32x4_extract_lane(s4, 1)) +
+        (wasm_f32x4_extract_lane(s4, 2) + wasm_f32x4_extract_lane(s4, 3));
+#else
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (; i + 8 <= n; i += 8)
+    for (int k = 0; k < 8; k++) acc[k] += a[i + k] * b[i + k];
+  sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+#endif
+  for (; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
 
 struct RnnState {
   Cell cell;
   int64_t hidden, layout;
   int dirs;
   bool reverse_only, linear_before_reset, input_forget;
-  double clip;
+  float clip;
   std::vector<Act> acts;  // per direction: f, g, h (as many as the cell uses)
 };
 
@@ -72,19 +113,17 @@ Status prepare_rnn(const Node& node, int64_t, OpState* state) {
   const Attribute* al = node.attr("activation_alpha");
   const Attribute* be = node.attr("activation_beta");
   size_t ai = 0, bi = 0;
-  static const char* known[] = {"Sigmoid", "Tanh", "Relu", "Affine", "LeakyRelu", "ThresholdedRelu", "ScaledTanh",
-                                "HardSigmoid", "Elu", "Softsign", "Softplus"};
   for (const std::string& n : list) {
     Act a;
-    a.name = n;
-    bool ok = false;
-    for (const char* k : known) ok |= n == k;
-    OW_CHECK(ok, UNSUPPORTED_OP, "%s: activation '%s' is not supported", where.c_str(), n.c_str());
+    size_t k = 0;
+    while (k < std::size(kActNames) && n != kActNames[k]) k++;
+    OW_CHECK(k < std::size(kActNames), UNSUPPORTED_OP, "%s: activation '%s' is not supported", where.c_str(), n.c_str());
+    a.kind = static_cast<ActKind>(k);
     bool uses_alpha = n == "Affine" || n == "LeakyRelu" || n == "ThresholdedRelu" || n == "ScaledTanh" ||
                       n == "HardSigmoid" || n == "Elu";
     bool uses_beta = n == "Affine" || n == "ScaledTanh" || n == "HardSigmoid";
-    a.alpha = n == "LeakyRelu" ? 0.01 : n == "HardSigmoid" ? 0.2 : 1.0;
-    a.beta = n == "HardSigmoid" ? 0.5 : 0.0;
+    a.alpha = n == "LeakyRelu" ? 0.01f : n == "HardSigmoid" ? 0.2f : 1.0f;
+    a.beta = n == "HardSigmoid" ? 0.5f : 0.0f;
     if (uses_alpha && al && ai < al->floats.size()) a.alpha = al->floats[ai++];
     if (uses_beta && be && bi < be->floats.size()) a.beta = be->floats[bi++];
     s->acts.push_back(a);
@@ -97,7 +136,9 @@ Status infer_rnn(InferContext& ctx) {
   const auto* s = state_as<RnnState>(ctx.state);
   const std::string where = ctx.node.describe();
   OW_RETURN_IF_ERROR(check_input_count(ctx, 3, s->cell == Cell::kLstm ? 8 : 6));
-  OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32}));
+  for (size_t i = 0; i < ctx.num_inputs(); i++)
+    if (ctx.has_input(i) && i != 4) OW_RETURN_IF_ERROR(check_dtype(ctx, i, {DType::kFloat32}));
+  if (ctx.has_input(4)) OW_RETURN_IF_ERROR(check_dtype(ctx, 4, {DType::kInt32, DType::kInt64}));
   OW_RETURN_IF_ERROR(check_rank(ctx, 0, 3, 3));
   OW_RETURN_IF_ERROR(check_rank(ctx, 1, 3, 3));
   OW_RETURN_IF_ERROR(check_rank(ctx, 2, 3, 3));
@@ -138,78 +179,93 @@ Status run_rnn(KernelContext& ctx) {
   OW_RETURN_IF_ERROR(sized(peep, s->dirs * 3 * h, "P"));
   OW_RETURN_IF_ERROR(sized(&w, s->dirs * g * h * in, "W"));
   OW_RETURN_IF_ERROR(sized(&r, s->dirs * g * h * h, "R"));
-  auto xat = [&](int64_t t, int64_t bb, int64_t i) { return x.float_at(lay ? (bb * seq + t) * in + i : (t * batch + bb) * in + i); };
   auto state_index = [&](int d, int64_t bb, int64_t j) { return lay ? (bb * s->dirs + d) * h + j : (d * batch + bb) * h + j; };
   Tensor* y = ctx.outputs.size() > 0 ? ctx.outputs[0] : nullptr;
   Tensor* yh = ctx.outputs.size() > 1 ? ctx.outputs[1] : nullptr;
   Tensor* yc = ctx.outputs.size() > 2 ? ctx.outputs[2] : nullptr;
-  if (y) for (int64_t i = 0; i < y->size(); i++) y->data<float>()[i] = 0.f;
-  auto clip = [&](double v) { return s->clip > 0 ? std::fmin(s->clip, std::fmax(-s->clip, v)) : v; };
+  if (y) std::fill(y->data<float>(), y->data<float>() + y->size(), 0.f);
+  auto clip = [&](float v) { return s->clip > 0 ? std::fmin(s->clip, std::fmax(-s->clip, v)) : v; };
+  const int64_t rows = g * h;
+  // The input projection of every step at once: xw[(t * batch + b) * rows + q] = W x_t + Wb.
+  OW_ASSIGN_OR_RETURN(Tensor xw_buffer, Tensor::make(DType::kFloat32, {seq * batch, rows}));
+  float* xw = xw_buffer.data<float>();
+  std::vector<float> H(h), C(h), rec(static_cast<size_t>(rows)), next(h), rh(h), nc(h);
+  constexpr int64_t kRowsPerTask = 64;
+  const int64_t tasks = (rows + kRowsPerTask - 1) / kRowsPerTask;
   for (int d = 0; d < s->dirs; d++) {
-    bool rev = s->reverse_only || d == 1;
+    const bool rev = s->reverse_only || d == 1;
     const Act* act = &s->acts[d * per];
+    const float *W = w.data<float>() + d * rows * in, *R = r.data<float>() + d * rows * h;
+    const float *Wb = b ? b->data<float>() + d * 2 * rows : nullptr, *Rb = Wb ? Wb + rows : nullptr;
+    const float* P = peep ? peep->data<float>() + d * 3 * h : nullptr;
+    ctx.pool->parallel_for(static_cast<size_t>(seq * batch), [&](size_t row) {
+      const int64_t t = static_cast<int64_t>(row) / batch, bb = static_cast<int64_t>(row) % batch;
+      const float* xt = x.data<float>() + (lay ? (bb * seq + t) * in : (t * batch + bb) * in);
+      float* out = xw + row * rows;
+      for (int64_t q = 0; q < rows; q++) out[q] = (Wb ? Wb[q] : 0.f) + dot(W + q * in, xt, in);
+    });
+    // rec[q] = R_q . v + Rb for rows [from, to), split over the pool.
+    auto recur = [&](int64_t from, int64_t to, const float* v) {
+      ctx.pool->parallel_for(static_cast<size_t>(tasks), [&](size_t task) {
+        const int64_t lo = std::max(from, static_cast<int64_t>(task) * kRowsPerTask);
+        const int64_t hi = std::min(to, static_cast<int64_t>(task + 1) * kRowsPerTask);
+        for (int64_t q = lo; q < hi; q++) rec[q] = (Rb ? Rb[q] : 0.f) + dot(R + q * h, v, h);
+      });
+    };
     for (int64_t bb = 0; bb < batch; bb++) {
       int64_t len = lens ? lens->int_at(bb) : seq;
       OW_CHECK(len >= 0 && len <= seq, INVALID_INPUT, "sequence_lens[%lld] = %lld is outside 0..%lld",
                static_cast<long long>(bb), static_cast<long long>(len), static_cast<long long>(seq));
-      std::vector<double> H(h), C(h), gate(static_cast<size_t>(g * h)), rec(static_cast<size_t>(g * h));
       for (int64_t j = 0; j < h; j++) {
-        H[j] = h0 ? h0->float_at(state_index(d, bb, j)) : 0;
-        C[j] = c0 ? c0->float_at(state_index(d, bb, j)) : 0;
+        H[j] = h0 ? h0->data<float>()[state_index(d, bb, j)] : 0.f;
+        C[j] = c0 ? c0->data<float>()[state_index(d, bb, j)] : 0.f;
       }
       for (int64_t step = 0; step < len; step++) {
-        int64_t t = rev ? len - 1 - step : step;
-        // gate = W x_t + Wb; rec = R H + Rb (kept apart for GRU's linear_before_reset).
-        for (int64_t q = 0; q < g * h; q++) {
-          double a = b ? b->float_at(d * 2 * g * h + q) : 0, c = b ? b->float_at(d * 2 * g * h + g * h + q) : 0;
-          for (int64_t i = 0; i < in; i++) a += w.float_at((d * g * h + q) * in + i) * xat(t, bb, i);
-          gate[q] = a;
-          rec[q] = c;
-        }
-        auto recur = [&](int64_t q, const std::vector<double>& hv) {
-          double c = rec[q];
-          for (int64_t k = 0; k < h; k++) c += r.float_at((d * g * h + q) * h + k) * hv[k];
-          return c;
-        };
-        std::vector<double> next(h);
+        const int64_t t = rev ? len - 1 - step : step;
+        const float* gate = xw + (t * batch + bb) * rows;
         if (s->cell == Cell::kRnn) {
-          for (int64_t j = 0; j < h; j++) next[j] = act[0](clip(gate[j] + recur(j, H)));
+          recur(0, rows, H.data());
+          for (int64_t j = 0; j < h; j++) next[j] = act[0](clip(gate[j] + rec[j]));
         } else if (s->cell == Cell::kGru) {
-          std::vector<double> z(h), rr(h), rh(h);
+          // z and r first; the candidate reads r (H, or r * H before the product).
+          recur(0, 2 * h, H.data());
+          float* z = nc.data();
           for (int64_t j = 0; j < h; j++) {
-            z[j] = act[0](clip(gate[j] + recur(j, H)));
-            rr[j] = act[0](clip(gate[h + j] + recur(h + j, H)));
+            z[j] = act[0](clip(gate[j] + rec[j]));
+            rh[j] = act[0](clip(gate[h + j] + rec[h + j]));  // r
           }
-          for (int64_t j = 0; j < h; j++) rh[j] = rr[j] * H[j];
+          if (s->linear_before_reset) {
+            recur(2 * h, 3 * h, H.data());
+            for (int64_t j = 0; j < h; j++) rec[2 * h + j] = rh[j] * rec[2 * h + j];
+          } else {
+            for (int64_t j = 0; j < h; j++) rh[j] *= H[j];
+            recur(2 * h, 3 * h, rh.data());
+          }
           for (int64_t j = 0; j < h; j++) {
-            double hh = s->linear_before_reset ? gate[2 * h + j] + rr[j] * recur(2 * h + j, H)
-                                               : gate[2 * h + j] + recur(2 * h + j, rh);
-            double ht = act[1](clip(hh));
+            float ht = act[1](clip(gate[2 * h + j] + rec[2 * h + j]));
             next[j] = (1 - z[j]) * ht + z[j] * H[j];
           }
         } else {
-          std::vector<double> nc(h);
+          recur(0, rows, H.data());
           for (int64_t j = 0; j < h; j++) {
-            double pi = peep ? peep->float_at(d * 3 * h + j) : 0, po = peep ? peep->float_at(d * 3 * h + h + j) : 0,
-                   pf = peep ? peep->float_at(d * 3 * h + 2 * h + j) : 0;
-            double i_g = act[0](clip(gate[j] + recur(j, H) + pi * C[j]));
-            double f_g = s->input_forget ? 1 - i_g : act[0](clip(gate[2 * h + j] + recur(2 * h + j, H) + pf * C[j]));
-            double c_g = act[1](clip(gate[3 * h + j] + recur(3 * h + j, H)));
+            float pi = P ? P[j] : 0.f, po = P ? P[h + j] : 0.f, pf = P ? P[2 * h + j] : 0.f;
+            float i_g = act[0](clip(gate[j] + rec[j] + pi * C[j]));
+            float f_g = s->input_forget ? 1 - i_g : act[0](clip(gate[2 * h + j] + rec[2 * h + j] + pf * C[j]));
+            float c_g = act[1](clip(gate[3 * h + j] + rec[3 * h + j]));
             nc[j] = f_g * C[j] + i_g * c_g;
-            double o_g = act[0](clip(gate[h + j] + recur(h + j, H) + po * nc[j]));
+            float o_g = act[0](clip(gate[h + j] + rec[h + j] + po * nc[j]));
             next[j] = o_g * act[2](nc[j]);
           }
-          C = nc;
+          C.swap(nc);
         }
-        H = next;
+        H.swap(next);
         if (y)
-          for (int64_t j = 0; j < h; j++)
-            y->data<float>()[lay ? ((bb * seq + t) * s->dirs + d) * h + j : ((t * s->dirs + d) * batch + bb) * h + j] =
-                static_cast<float>(H[j]);
+          std::copy(H.begin(), H.end(),
+                    y->data<float>() + (lay ? ((bb * seq + t) * s->dirs + d) * h : ((t * s->dirs + d) * batch + bb) * h));
       }
       for (int64_t j = 0; j < h; j++) {
-        if (yh) yh->data<float>()[state_index(d, bb, j)] = static_cast<float>(H[j]);
-        if (yc) yc->data<float>()[state_index(d, bb, j)] = static_cast<float>(C[j]);
+        if (yh) yh->data<float>()[state_index(d, bb, j)] = H[j];
+        if (yc) yc->data<float>()[state_index(d, bb, j)] = C[j];
       }
     }
   }

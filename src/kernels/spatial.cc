@@ -80,4 +80,48 @@ Result<Window> resolve_window(const Node& node, const WindowAttrs& a, const Dims
   return w;
 }
 
+Result<ConvTransposeGeom> conv_transpose_geom(const Node& node, const Dims& x, const Dims& w) {
+  const std::string where = node.describe();
+  size_t r = x.size() - 2;
+  ConvTransposeGeom g;
+  g.kernel.assign(w.begin() + 2, w.end());
+  std::vector<int64_t> ks = attr_ints(node, "kernel_shape");
+  if (!ks.empty()) g.kernel = ks;
+  g.strides = attr_ints(node, "strides", std::vector<int64_t>(r, 1));
+  g.dilations = attr_ints(node, "dilations", std::vector<int64_t>(r, 1));
+  std::vector<int64_t> pads = attr_ints(node, "pads", std::vector<int64_t>(2 * r, 0));
+  std::vector<int64_t> out_pad = attr_ints(node, "output_padding", std::vector<int64_t>(r, 0));
+  std::vector<int64_t> out_shape = attr_ints(node, "output_shape");
+  std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
+  OW_CHECK(g.kernel.size() == r && g.strides.size() == r && g.dilations.size() == r && pads.size() == 2 * r &&
+               out_pad.size() == r && (out_shape.empty() || out_shape.size() == r || out_shape.size() == r + 2),
+           INVALID_MODEL, "%s: window attributes do not match %zu spatial dims", where.c_str(), r);
+  if (out_shape.size() == r + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+  g.pad_begin.assign(pads.begin(), pads.begin() + r);
+  g.pad_end.assign(pads.begin() + r, pads.end());
+  g.output_padding = out_pad;
+  g.out.assign(r, kUnknownDim);
+  for (size_t i = 0; i < r; i++) {
+    OW_CHECK(g.strides[i] >= 1 && g.dilations[i] >= 1 && g.kernel[i] >= 1 && g.strides[i] <= (1 << 20) &&
+                 g.dilations[i] <= (1 << 20) && g.kernel[i] <= (1 << 20) && out_pad[i] >= 0 && pads[i] >= 0 &&
+                 pads[i + r] >= 0,
+             INVALID_MODEL, "%s: invalid window attributes", where.c_str());
+    if (x[2 + i] < 0) continue;
+    int64_t full = g.strides[i] * (x[2 + i] - 1) + out_pad[i] + (g.kernel[i] - 1) * g.dilations[i] + 1;
+    if (!out_shape.empty() || auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      int64_t want = !out_shape.empty() ? out_shape[i] : x[2 + i] * g.strides[i];
+      int64_t total = full - want;
+      if (total < 0) total = 0;
+      bool upper = auto_pad != "SAME_LOWER";
+      g.pad_begin[i] = upper ? total / 2 : total - total / 2;
+      g.pad_end[i] = total - g.pad_begin[i];
+      g.out[i] = want;
+    } else {
+      g.out[i] = full - g.pad_begin[i] - g.pad_end[i];
+    }
+    OW_CHECK(g.out[i] >= 0, INVALID_MODEL, "%s: pads leave no output on spatial axis %zu", where.c_str(), i);
+  }
+  return g;
+}
+
 }  // namespace onnxwasm

@@ -30,7 +30,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   std::unique_ptr<Session> s(new Session());
   s->model_ = std::make_unique<Model>(std::move(model));
   s->options_ = options;
-  s->pool_ = std::make_unique<ThreadPool>(options.num_threads);
+  s->pool_ = ThreadPool::shared(options.num_threads);
   CompileOptions co;
   co.free_dims = options.free_dims;
   OW_ASSIGN_OR_RETURN(s->generic_, s->build_plan(co));

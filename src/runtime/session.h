@@ -74,7 +74,7 @@ class Session {
 
   std::unique_ptr<Model> model_;  // stable address: programs point into it
   SessionOptions options_;
-  std::unique_ptr<ThreadPool> pool_;
+  std::shared_ptr<ThreadPool> pool_;  // ThreadPool::shared
   std::unique_ptr<Plan> generic_;  // static shapes; symbolic dims unknown
   bool specialize_ = false;        // generic_ has unknown input dims
   std::map<std::string, std::unique_ptr<Plan>> specialized_;  // by input-dims signature

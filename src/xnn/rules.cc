@@ -7,6 +7,8 @@ namespace onnxwasm {
 
 static const XnnRule kRules[] = {
     {"Conv", lower_conv},
+    {"ConvTranspose", lower_conv_transpose},
+    {"Resize", lower_resize},
     {"MaxPool", lower_max_pool},
     {"AveragePool", lower_average_pool},
     {"GlobalAveragePool", lower_global_average_pool},

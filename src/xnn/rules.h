@@ -27,6 +27,8 @@ Status xnn_can_claim(const ProgramNode& pn, const Program& p);
 
 // Rows, defined in the rules_*.cc files.
 Status lower_conv(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_conv_transpose(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_resize(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_max_pool(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_average_pool(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_global_average_pool(const ProgramNode&, const Program&, XnnBuilder*);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-// Conv (2D, float32) -> xnn_define_convolution_2d in NHWC. Weights are reordered OIHW -> OHWI
-// once here; XNNPACK packs them when the runtime is created. 1D and 3D convs stay on the
-// reference kernel.
+// Conv (2D, float32) -> xnn_define_convolution_2d in NHWC; ConvTranspose (2D) ->
+// xnn_define_deconvolution_2d. Weights are reordered to XNNPACK's OHWI once here; XNNPACK packs
+// them when the runtime is created. 1D and 3D convolutions stay on the reference kernel.
 #include <cmath>
 
 #include "kernels/spatial.h"
@@ -51,6 +51,50 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
                        static_cast<size_t>(cg), static_cast<size_t>(m / group), -INFINITY, INFINITY, in, filter,
                        bias, out, 0),
                    "xnn_define_convolution_2d", n);
+}
+
+// ONNX ConvTranspose weights are [Cin, Cout/group, kh, kw]; XNNPACK wants, per group,
+// [Cout/group, kh, kw, Cin/group].
+Status lower_conv_transpose(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  const Dims& x = p.values[pn.inputs[0]].type.dims;
+  OW_XNN_REQUIRE(x.size() == 4, "not a 2D transposed convolution");
+  OW_XNN_REQUIRE(p.values[pn.inputs[1]].constant, "weights are not constant");
+  OW_XNN_REQUIRE(pn.inputs.size() < 3 || pn.inputs[2] < 0 || p.values[pn.inputs[2]].constant, "bias is not constant");
+  const Tensor& w = *p.values[pn.inputs[1]].constant;
+  OW_ASSIGN_OR_RETURN(ConvTransposeGeom geom, conv_transpose_geom(n, x, w.dims()));
+  const int64_t group = attr_int(n, "group", 1), cin = w.dims()[0], og = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
+  const int64_t ig = cin / group;
+  OW_XNN_REQUIRE(geom.kernel == std::vector<int64_t>({kh, kw}), "kernel_shape differs from the weights");
+  for (int i = 0; i < 2; i++) {
+    // XNNPACK derives the output size from the pads; output_shape beyond the full size is not that.
+    int64_t full = geom.strides[i] * (x[2 + i] - 1) + geom.output_padding[i] + (geom.kernel[i] - 1) * geom.dilations[i] + 1;
+    OW_XNN_REQUIRE(geom.out[i] == full - geom.pad_begin[i] - geom.pad_end[i], "output_shape is larger than the full output");
+    OW_XNN_REQUIRE(geom.output_padding[i] < geom.strides[i], "output_padding is not below the stride");
+  }
+  if (!b) return Status::ok();
+  OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
+  std::vector<float> ohwi(static_cast<size_t>(w.size()));
+  const float* src = w.data<float>();
+  for (int64_t g = 0; g < group; g++)
+    for (int64_t o = 0; o < og; o++)
+      for (int64_t i = 0; i < ig; i++)
+        for (int64_t y = 0; y < kh; y++)
+          for (int64_t xx = 0; xx < kw; xx++)
+            ohwi[(((g * og + o) * kh + y) * kw + xx) * ig + i] = src[(((g * ig + i) * og + o) * kh + y) * kw + xx];
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_tensor(std::move(ohwi), {group * og, kh, kw, ig}, n));
+  uint32_t bias = XNN_INVALID_VALUE_ID;
+  if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
+    OW_ASSIGN_OR_RETURN(bias, b->input(pn.inputs[2], Layout::kNative, n));
+  }
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
+  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+  return xnn_check(xnn_define_deconvolution_2d(b->subgraph(), u(geom.pad_begin[0]), u(geom.pad_end[1]), u(geom.pad_end[0]),
+                                               u(geom.pad_begin[1]), u(geom.output_padding[0]), u(geom.output_padding[1]),
+                                               u(kh), u(kw), u(geom.strides[0]), u(geom.strides[1]), u(geom.dilations[0]),
+                                               u(geom.dilations[1]), u(group), static_cast<size_t>(ig),
+                                               static_cast<size_t>(og), -INFINITY, INFINITY, in, filter, bias, out, 0),
+                   "xnn_define_deconvolution_2d", n);
 }
 
 }  // namespace onnxwasm

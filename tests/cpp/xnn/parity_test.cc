@@ -54,6 +54,30 @@ std::map<std::string, CaseFn> cases() {
                      attr_ints("dilations", {dh, dw}),
                      attr_ints("pads", {pick(rng, 0, 2), pick(rng, 0, 1), pick(rng, 0, 1), pick(rng, 0, 2)})}));
   };
+  c["ConvTranspose"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t group = pick(rng, 0, 3) == 0 ? 2 : 1, ig = pick(rng, 1, 7), og = pick(rng, 1, 9);
+    int64_t kh = pick(rng, 1, 3), kw = pick(rng, 1, 4), sh = pick(rng, 1, 3), sw = pick(rng, 1, 2);
+    std::string x = feed_input(g, feeds, "x", {pick(rng, 1, 2), group * ig, pick(rng, 2, 9), pick(rng, 2, 9)}, rng());
+    g.constant("w", random_tensor({group * ig, og, kh, kw}, rng()));
+    g.constant("b", random_tensor({group * og}, rng()));
+    g.output(g.node("ConvTranspose", {x, "w", "b"},
+                    {attr_i("group", group), attr_ints("strides", {sh, sw}),
+                     attr_ints("dilations", {pick(rng, 1, 2), 1}),
+                     attr_ints("output_padding", {pick(rng, 0, static_cast<int>(sh) - 1), 0}),
+                     attr_ints("pads", {pick(rng, 0, 1), 0, 0, pick(rng, 0, 1)})}));
+  };
+  c["Resize"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    Tensor scales = Tensor::make(DType::kFloat32, {4}).take();
+    float sc[4] = {1.f, 1.f, static_cast<float>(pick(rng, 1, 3)), pick(rng, 0, 1) ? 0.5f : 2.f};
+    if (d[3] % 2) sc[3] = 2.f;  // the scale must be exactly output/input
+    std::copy(sc, sc + 4, scales.data<float>());
+    g.constant("scales", std::move(scales));
+    const char* modes[] = {"half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel"};
+    g.output(g.node("Resize", {x, "", "scales"},
+                    {attr_s("mode", "linear"), attr_s("coordinate_transformation_mode", modes[pick(rng, 0, 3)])}));
+  };
   auto pool = [](const char* op, bool max) {
     return [op, max](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
       int64_t c; Dims d;
