@@ -177,6 +177,8 @@ class WasmSession {
   val inputInfo() const { return session_ ? infos_to_val(session_->inputs()) : val::array(); }
   val outputInfo() const { return session_ ? infos_to_val(session_->outputs()) : val::array(); }
   std::string debugInfo() const { return session_ ? session_->debug_info() : ""; }
+  void setProfiling(bool on) { if (session_) session_->set_profiling(on); }
+  std::string takeProfile() { return session_ ? session_->take_profile() : ""; }
 
   // feeds: [{name, value}], each value (memory owned by JS) one of
   //   {kind: 'tensor', dtype (ONNX enum), dims: number[], ptr, byteLength}
@@ -250,6 +252,8 @@ EMSCRIPTEN_BINDINGS(onnxwasm) {
       .function("inputInfo", &WasmSession::inputInfo)
       .function("outputInfo", &WasmSession::outputInfo)
       .function("debugInfo", &WasmSession::debugInfo)
+      .function("setProfiling", &WasmSession::setProfiling)
+      .function("takeProfile", &WasmSession::takeProfile)
       .function("run", &WasmSession::run)
       .function("outputCount", &WasmSession::outputCount)
       .function("outputValue", &WasmSession::outputValue)

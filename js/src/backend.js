@@ -110,6 +110,27 @@ export class BackendSession {
     return `build: ${this.state.build}\n${this.handle.debugInfo()}`;
   }
 
+  setProfiling(on) {
+    this.handle.setProfiling(on);
+  }
+
+  async startProfiling() {
+    this.setProfiling(true);
+  }
+
+  async endProfiling() {
+    this.setProfiling(false);
+    return this.takeProfile();
+  }
+
+  // [{kind: 'xnnpack' | 'reference', name, calls, ms}], slowest first; clears the counts.
+  takeProfile() {
+    return this.handle.takeProfile().split('\n').filter(Boolean).map((line) => {
+      const [kind, name, calls, ms] = line.split('\t');
+      return { kind, name, calls: Number(calls), ms: Number(ms) };
+    });
+  }
+
   // feeds: [{name, value}], values already validated (see session.js): {kind: 'tensor', type,
   // data, dims}, {kind: 'sequence', type, items}, {kind: 'none'}. Returns values of that form.
   run(feeds) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The proxy worker (dist/onnx-wasm-proxy.mjs): runs BackendSessions for the page's
-// ProxyBackend. Messages: { id, op: 'create' | 'run' | 'release', args }; answers
+// ProxyBackend. Messages: { id, op: 'create' | 'run' | 'profiling' | 'release', args }; answers
 // { id, ok, value } or { id, ok: false, error: { code, message } }.
 import { BackendSession } from './backend.js';
 import { env } from './env.js';
@@ -26,6 +26,15 @@ const handlers = {
     const buffers = (v) => (v.kind === 'sequence' ? v.items.flatMap(buffers)
       : v.kind === 'tensor' && !Array.isArray(v.data) ? [v.data.buffer] : []);
     return { value: { outputs, debugInfo: b.debugInfo() }, transfer: outputs.flatMap(buffers) };
+  },
+  async profiling({ sid, on }) {
+    const b = sessions.get(sid);
+    if (on) {
+      b.setProfiling(true);
+      return { value: null };
+    }
+    b.setProfiling(false);
+    return { value: b.takeProfile() };
   },
   async release({ sid }) {
     const b = sessions.get(sid);

@@ -74,6 +74,14 @@ export class ProxyBackend {
     return this.info;
   }
 
+  async startProfiling() {
+    await call('profiling', { sid: this.sid, on: true });
+  }
+
+  async endProfiling() {
+    return call('profiling', { sid: this.sid, on: false });
+  }
+
   async run(feeds) {
     const r = await call('run', { sid: this.sid, feeds });
     this.info = r.debugInfo;

@@ -113,6 +113,28 @@ export class InferenceSession {
     return this._backend ? this._backend.debugInfo() : '';
   }
 
+  /**
+   * Starts timing every XNNPACK region and reference kernel of the runs that follow
+   * (onnxruntime-web's name; it takes effect after runs already queued).
+   */
+  startProfiling() {
+    const job = this._queue.then(() => this._live().startProfiling());
+    this._queue = job.catch(() => {});
+    return job;
+  }
+
+  /** Stops timing; resolves to [{kind, name, calls, ms}] per region or kernel, slowest first. */
+  endProfiling() {
+    const job = this._queue.then(() => this._live().endProfiling());
+    this._queue = job.catch(() => {});
+    return job;
+  }
+
+  _live() {
+    if (!this._backend) throw new OnnxWasmError('INVALID_STATE', 'the session was released');
+    return this._backend;
+  }
+
   run(feeds, fetches) {
     const job = this._queue.then(() => this._run(feeds, fetches));
     this._queue = job.catch(() => {});

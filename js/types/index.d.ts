@@ -116,6 +116,15 @@ export type FeedsType = Record<string, OnnxValue>;
 /** What run() resolves to: Tensors, unless the model's outputs are sequences or optionals (pass a type). */
 export type ReturnType = Record<string, Tensor>;
 
+/** One row of InferenceSession.endProfiling(): total time of a region or kernel over the profiled runs. */
+export interface ProfileEntry {
+  kind: 'xnnpack' | 'reference';
+  /** "region of N nodes from node 'x' (Conv)" or "node 'x' (Op)". */
+  name: string;
+  calls: number;
+  ms: number;
+}
+
 export declare class InferenceSession {
   static create(source: string | URL | ArrayBuffer | Uint8Array, options?: SessionOptions): Promise<InferenceSession>;
   readonly inputNames: readonly string[];
@@ -124,6 +133,10 @@ export declare class InferenceSession {
   readonly outputMetadata: readonly ValueMetadata[];
   /** Where nodes run: XNNPACK regions and reference kernels. */
   readonly debugInfo: string;
+  /** Times every XNNPACK region and reference kernel of the runs that follow. */
+  startProfiling(): Promise<void>;
+  /** Stops timing: one entry per region or kernel, slowest first. */
+  endProfiling(): Promise<ProfileEntry[]>;
   run<R extends Record<string, OnnxValue> = ReturnType>(feeds: FeedsType, fetches?: readonly string[] | Record<string, unknown>): Promise<R>;
   release(): Promise<void>;
 }

@@ -55,6 +55,23 @@ Status run_layer_norm(KernelContext& ctx) {
   const Tensor* scale = &ctx.in(1);
   const Tensor* bias = ctx.has_input(2) ? &ctx.in(2) : nullptr;
   Tensor& y = ctx.out(0);
+  const bool stats_out = (ctx.outputs.size() > 1 && ctx.outputs[1]) || (ctx.outputs.size() > 2 && ctx.outputs[2]);
+  if (x.dtype() == DType::kFloat32 && scale->size() == len && (!bias || bias->size() == len) && !stats_out) {
+    // The transformer case: float32, a full-length scale and bias; rows split over the pool.
+    const float *xs = x.data<float>(), *g = scale->data<float>(), *b = bias ? bias->data<float>() : nullptr;
+    float* ys = y.data<float>();
+    ctx.pool->parallel_for(static_cast<size_t>(rows), [&](size_t row) {
+      const float* in = xs + row * len;
+      float* out = ys + row * len;
+      double s = 0, sq = 0;
+      for (int64_t i = 0; i < len; i++) s += in[i];
+      const double mean = s / static_cast<double>(len);
+      for (int64_t i = 0; i < len; i++) sq += (in[i] - mean) * (in[i] - mean);
+      const double inv = 1 / std::sqrt(sq / static_cast<double>(len) + eps);
+      for (int64_t i = 0; i < len; i++) out[i] = static_cast<float>((in[i] - mean) * inv * g[i] + (b ? b[i] : 0.f));
+    });
+    return Status::ok();
+  }
   for (int64_t r = 0; r < rows; r++) {
     double mean, inv;
     stats(x, r * len, len, eps, &mean, &inv);

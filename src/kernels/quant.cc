@@ -6,10 +6,15 @@
 // once QDQ lowering lands (issue 5).
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "core/small_float.h"
 #include "kernels/dispatch.h"
 #include "kernels/op.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
 
 namespace onnxwasm {
 namespace {
@@ -94,10 +99,67 @@ Status infer_quantize(InferContext& ctx) {
   return Status::ok();
 }
 
+// Elements per task when the common cases (float32 <-> int8/uint8, one scale) are split over
+// the pool.
+constexpr int64_t kChunk = 1 << 14;
+
+template <class Q>
+void quantize_fast(KernelContext& ctx, float scale, int32_t zp) {
+  const float* x = ctx.in(0).data<float>();
+  Q* y = ctx.out(0).data<Q>();
+  const int64_t n = ctx.in(0).size();
+  constexpr float lo = std::is_signed<Q>::value ? -128.f : 0.f, hi = std::is_signed<Q>::value ? 127.f : 255.f;
+  ctx.pool->parallel_for(static_cast<size_t>((n + kChunk - 1) / kChunk), [&](size_t c) {
+    const int64_t end = std::min(n, static_cast<int64_t>(c + 1) * kChunk);
+    int64_t i = static_cast<int64_t>(c) * kChunk;
+#ifdef __wasm_simd128__
+    // 16 at a time; pmax/pmin send NaN to `lo` as the scalar loop below does.
+    const v128_t vs = wasm_f32x4_splat(scale), vz = wasm_f32x4_splat(static_cast<float>(zp));
+    const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+    auto q4 = [&](int64_t at) {
+      v128_t v = wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(wasm_v128_load(x + at), vs)), vz);
+      return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_pmin(vhi, wasm_f32x4_pmax(vlo, v)));
+    };
+    for (; i + 16 <= end; i += 16) {
+      v128_t a = wasm_i16x8_narrow_i32x4(q4(i), q4(i + 4)), b = wasm_i16x8_narrow_i32x4(q4(i + 8), q4(i + 12));
+      wasm_v128_store(y + i, std::is_signed<Q>::value ? wasm_i8x16_narrow_i16x8(a, b) : wasm_u8x16_narrow_i16x8(a, b));
+    }
+#endif
+    for (; i < end; i++)
+      y[i] = static_cast<Q>(std::min(hi, std::max(lo, std::nearbyint(x[i] / scale) + static_cast<float>(zp))));
+  });
+}
+
+template <class Q>
+void dequantize_fast(KernelContext& ctx, float scale, int32_t zp) {
+  const Q* x = ctx.in(0).data<Q>();
+  float* y = ctx.out(0).data<float>();
+  const int64_t n = ctx.in(0).size();
+  ctx.pool->parallel_for(static_cast<size_t>((n + kChunk - 1) / kChunk), [&](size_t c) {
+    const int64_t end = std::min(n, static_cast<int64_t>(c + 1) * kChunk);
+    for (int64_t i = static_cast<int64_t>(c) * kChunk; i < end; i++) y[i] = static_cast<float>(x[i] - zp) * scale;
+  });
+}
+
+// One float32 scale and an 8-bit zero point (or none): the QDQ models' case.
+bool one_scale_8bit(const KernelContext& ctx, DType q) {
+  const Tensor& s = ctx.in(1);
+  const Tensor* zp = ctx.has_input(2) ? &ctx.in(2) : nullptr;
+  return (q == DType::kInt8 || q == DType::kUint8) && s.dtype() == DType::kFloat32 && s.size() == 1 &&
+         (s.rank() == 0 || ctx.opset < 21 || attr_int(ctx.node, "block_size", 0) == 0) && (!zp || (zp->size() == 1 && zp->dtype() == q));
+}
+
 Status run_quantize(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has_input(2) ? &ctx.in(2) : nullptr;
   Tensor& y = ctx.out(0);
+  if (x.dtype() == DType::kFloat32 && one_scale_8bit(ctx, y.dtype())) {
+    const float s = scale.data<float>()[0];
+    const int32_t z = zp ? static_cast<int32_t>(zp->int_at(0)) : 0;
+    if (y.dtype() == DType::kInt8) quantize_fast<int8_t>(ctx, s, z);
+    else quantize_fast<uint8_t>(ctx, s, z);
+    return Status::ok();
+  }
   OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims(), zp));
   bool saturate = attr_int(ctx.node, "saturate", 1) != 0;
   DType t = y.dtype();
@@ -148,6 +210,12 @@ Status infer_dequantize(InferContext& ctx) {
 Status run_dequantize(KernelContext& ctx) {
   const Tensor &x = ctx.in(0), &scale = ctx.in(1);
   const Tensor* zp = ctx.has_input(2) ? &ctx.in(2) : nullptr;
+  if (ctx.out(0).dtype() == DType::kFloat32 && one_scale_8bit(ctx, x.dtype())) {
+    const int32_t z = zp ? static_cast<int32_t>(zp->int_at(0)) : 0;
+    if (x.dtype() == DType::kInt8) dequantize_fast<int8_t>(ctx, scale.data<float>()[0], z);
+    else dequantize_fast<uint8_t>(ctx, scale.data<float>()[0], z);
+    return Status::ok();
+  }
   OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims(), zp));
   bool real = is_float8(x.dtype());
   for (int64_t i = 0; i < x.size(); i++) {

@@ -226,6 +226,27 @@ Status infer_transpose(InferContext& ctx) {
   return Status::ok();
 }
 
+// Walks y in order, the source offset following perm; element copies by size (any dtype but
+// strings), whole rows at once when the last axis stays last.
+template <class T>
+void transpose_elements(const T* x, T* y, const Dims& y_dims, const std::vector<int64_t>& src_strides, int64_t row) {
+  const size_t r = y_dims.size();
+  const int64_t n = num_elements(y_dims);
+  Dims idx(r, 0);
+  int64_t src = 0;
+  const size_t last = row > 1 ? r - 1 : r;  // axes the walk steps through
+  for (int64_t o = 0; o < n; o += row) {
+    if (row > 1) std::copy(x + src, x + src + row, y + o);
+    else y[o] = x[src];
+    for (size_t i = last; i-- > 0;) {
+      src += src_strides[i];
+      if (++idx[i] < y_dims[i]) break;
+      src -= src_strides[i] * y_dims[i];
+      idx[i] = 0;
+    }
+  }
+}
+
 Status run_transpose(KernelContext& ctx) {
   const Tensor& x = ctx.in(0);
   Tensor& y = ctx.out(0);
@@ -234,16 +255,18 @@ Status run_transpose(KernelContext& ctx) {
   if (perm.empty()) for (size_t i = r; i-- > 0;) perm.push_back(static_cast<int64_t>(i));
   Dims in_strides(r, 1);
   for (size_t i = r; i-- > 1;) in_strides[i - 1] = in_strides[i] * x.dims()[i];
-  Dims idx(r, 0);
-  int64_t src = 0;
-  for (int64_t o = 0; o < y.size(); o++) {
-    copy_elements(x, src, y, o, 1);
-    for (size_t i = r; i-- > 0;) {
-      src += in_strides[perm[i]];
-      if (++idx[i] < y.dims()[i]) break;
-      src -= in_strides[perm[i]] * y.dims()[i];
-      idx[i] = 0;
-    }
+  std::vector<int64_t> src_strides(r);
+  for (size_t i = 0; i < r; i++) src_strides[i] = in_strides[perm[i]];
+  if (y.size() == 0) return Status::ok();
+  const int64_t row = r > 0 && perm[r - 1] == static_cast<int64_t>(r) - 1 ? y.dims()[r - 1] : 1;
+  struct Bytes16 { uint64_t lo, hi; };  // complex128
+  switch (x.dtype() == DType::kString ? 0 : dtype_size(x.dtype())) {
+    case 1: transpose_elements(x.data<uint8_t>(), y.data<uint8_t>(), y.dims(), src_strides, row); break;
+    case 2: transpose_elements(x.data<uint16_t>(), y.data<uint16_t>(), y.dims(), src_strides, row); break;
+    case 4: transpose_elements(x.data<uint32_t>(), y.data<uint32_t>(), y.dims(), src_strides, row); break;
+    case 8: transpose_elements(x.data<uint64_t>(), y.data<uint64_t>(), y.dims(), src_strides, row); break;
+    case 16: transpose_elements(x.data<Bytes16>(), y.data<Bytes16>(), y.dims(), src_strides, row); break;
+    default: transpose_elements(x.data<std::string>(), y.data<std::string>(), y.dims(), src_strides, row); break;
   }
   return Status::ok();
 }

@@ -4,6 +4,7 @@
 // Softplus, Reciprocal, Sin, Cos, Tan, the inverse and hyperbolic trig ops, Softsign,
 // ThresholdedRelu, Shrink, Sign, Celu, Mish, Gelu (erf or tanh), and Clip (attributes before
 // opset 11, inputs after). Abs/Neg/Relu/Clip/Sign/Shrink also take integer types.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -174,7 +175,16 @@ Status run_unary(KernelContext& ctx) {
   }
   Tensor& y = ctx.out(0);
   switch (x.dtype()) {
-    case DType::kFloat32: apply(s, x.data<float>(), y.data<float>(), x.size(), lo, hi); break;
+    case DType::kFloat32: {
+      // Split over the pool in chunks (Erf, Tanh, ... cost tens of ns per element).
+      constexpr int64_t kChunk = 1 << 14;
+      const int64_t n = x.size();
+      ctx.pool->parallel_for(static_cast<size_t>((n + kChunk - 1) / kChunk), [&](size_t c) {
+        const int64_t at = static_cast<int64_t>(c) * kChunk;
+        apply(s, x.data<float>() + at, y.data<float>() + at, std::min(kChunk, n - at), lo, hi);
+      });
+      break;
+    }
     case DType::kFloat64: apply(s, x.data<double>(), y.data<double>(), x.size(), lo, hi); break;
     default:
       return visit_numeric(x.dtype(), [&](auto t) {

@@ -297,6 +297,10 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
                        pn.inputs.size() >= 1 && pn.inputs[0] >= 0 && !graph_outputs.count(n.outputs[0]) &&
                        (pn.outputs.size() < 2 || pn.outputs[1] < 0) &&
                        (pn.inputs.size() < 3 || pn.inputs[2] < 0);  // no training_mode input
+    // A Cast to the type its input already has (QDQ exports put one after every Quantize).
+    passthrough |= n.op_type == "Cast" && n.domain.empty() && pn.inputs.size() == 1 && pn.inputs[0] >= 0 &&
+                   !graph_outputs.count(n.outputs[0]) && all_typed && p.values[pn.inputs[0]].type.kind == ValueKind::kTensor &&
+                   p.values[pn.inputs[0]].type.dtype == out_types[0].dtype;
     if (passthrough) {
       forward[pn.outputs[0]] = pn.inputs[0];
       return Status::ok();

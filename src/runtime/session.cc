@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "runtime/session.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <set>
 
 #include "model/load.h"
@@ -189,6 +192,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
   for (size_t i = 0; i < inputs.size(); i++) cur[program.inputs[i]] = inputs[i];
 
   for (const Step& step : plan.steps) {
+    const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
 #ifdef ONNXWASM_HAVE_XNNPACK
     if (step.region >= 0) {
       const XnnRegion& r = *plan.xnn->regions[step.region];
@@ -206,6 +210,22 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
 #endif
     if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program.nodes[step.node], cur, owned, pool_.get()));
     for (int id : step.release) owned[id] = Tensor();
+    if (profiling_) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      std::string name, kind = "reference";
+#ifdef ONNXWASM_HAVE_XNNPACK
+      if (step.region >= 0) {
+        const XnnRegion& r = *plan.xnn->regions[step.region];
+        kind = "xnnpack";
+        name = "region of " + std::to_string(r.nodes().size()) + " nodes from " + r.first_node();
+      }
+#endif
+      if (step.node >= 0) name = program.nodes[step.node].node->describe();
+      ProfileEntry& e = profile_[name];
+      e.kind = kind;
+      e.calls++;
+      e.ms += ms;
+    }
   }
 
   return collect_outputs(program, cur, owned, outputs);
@@ -227,6 +247,19 @@ size_t Session::xnn_region_count() const {
 #else
   return 0;
 #endif
+}
+
+std::string Session::take_profile() {
+  std::vector<std::pair<std::string, ProfileEntry>> rows(profile_.begin(), profile_.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
+  std::string out;
+  char ms[32];
+  for (const auto& [name, e] : rows) {
+    snprintf(ms, sizeof ms, "%.3f", e.ms);
+    out += e.kind + "\t" + name + "\t" + std::to_string(e.calls) + "\t" + ms + "\n";
+  }
+  profile_.clear();
+  return out;
 }
 
 std::string Session::debug_info() const {

@@ -47,6 +47,11 @@ class Session {
   size_t xnn_region_count() const;
   size_t plan_node_count() const { return last_->program.nodes.size(); }
   std::string debug_info() const;
+  // Per-step timing for session.startProfiling()/endProfiling(): while on, each run adds
+  // every XNNPACK region's and reference kernel's time. take_profile() returns lines
+  // "kind\tname\tcalls\tms", slowest first, and clears them.
+  void set_profiling(bool on) { profiling_ = on; }
+  std::string take_profile();
 
  private:
   struct Step {
@@ -79,6 +84,9 @@ class Session {
   bool specialize_ = false;        // generic_ has unknown input dims
   std::map<std::string, std::unique_ptr<Plan>> specialized_;  // by input-dims signature
   const Plan* last_ = nullptr;
+  struct ProfileEntry { std::string kind; int64_t calls = 0; double ms = 0; };
+  bool profiling_ = false;
+  std::map<std::string, ProfileEntry> profile_;  // by step name
 };
 
 }  // namespace onnxwasm

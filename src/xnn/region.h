@@ -20,6 +20,7 @@ class XnnRegion {
   const std::vector<int>& inputs() const { return inputs_; }
   const std::vector<int>& outputs() const { return outputs_; }
   const std::vector<int>& nodes() const { return nodes_; }  // indices into Program::nodes
+  const std::string& first_node() const { return first_node_; }  // "node 'x' (Conv)"
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
   // `out` tensors are allocated by the caller with the outputs' static shapes.

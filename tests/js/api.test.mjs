@@ -111,3 +111,23 @@ test('issue_2_several_threaded_sessions_alive_at_once', async () => {
     env.numThreads = prev;
   }
 });
+
+test('profiling times each XNNPACK region and reference kernel of the runs in between', async () => {
+  const s = await InferenceSession.create(model('resnet_mini.onnx'));
+  const x = new Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
+  await s.run({ [s.inputNames[0]]: x });  // not profiled
+  await s.startProfiling();
+  for (let i = 0; i < 3; i++) await s.run({ [s.inputNames[0]]: x });
+  const profile = await s.endProfiling();
+  assert.ok(profile.length >= 2, JSON.stringify(profile));
+  assert.ok(profile.some((e) => e.kind === 'xnnpack' && /^region of \d+ nodes from node/.test(e.name)));
+  for (const e of profile) {
+    assert.equal(e.calls, 3, e.name);
+    assert.ok(e.ms >= 0 && Number.isFinite(e.ms));
+  }
+  for (let i = 1; i < profile.length; i++) assert.ok(profile[i - 1].ms >= profile[i].ms, 'slowest first');
+  await s.run({ [s.inputNames[0]]: x });
+  assert.deepEqual(await s.endProfiling(), [], 'off after endProfiling');
+  await s.release();
+  await assert.rejects(s.startProfiling(), (e) => e instanceof OnnxWasmError && e.code === 'INVALID_STATE');
+});
