@@ -116,19 +116,23 @@ Status run_lrn(KernelContext& ctx) {
   int64_t lo = (s.size - 1) / 2, hi = s.size - 1 - lo;
   const float* in = x.data<float>();
   float* out = ctx.out(0).data<float>();
-  for (int64_t b = 0; b < n; b++) {
-    for (int64_t ch = 0; ch < c; ch++) {
-      for (int64_t i = 0; i < inner; i++) {
-        double sq = 0;
-        for (int64_t j = std::max<int64_t>(0, ch - lo); j <= std::min<int64_t>(c - 1, ch + hi); j++) {
-          double v = in[(b * c + j) * inner + i];
-          sq += v * v;
-        }
-        double v = in[(b * c + ch) * inner + i];
-        out[(b * c + ch) * inner + i] = static_cast<float>(v / std::pow(s.bias + s.alpha / s.size * sq, s.beta));
+  const float k = static_cast<float>(s.alpha / s.size), bias = static_cast<float>(s.bias), beta = static_cast<float>(s.beta);
+  // One (batch, channel) plane per task; x^0.75 (AlexNet, GoogLeNet) as sqrt(x * sqrt(x)).
+  ctx.pool->parallel_for(static_cast<size_t>(n * c), [&](size_t plane) {
+    const int64_t b = static_cast<int64_t>(plane) / c, ch = static_cast<int64_t>(plane) % c;
+    const int64_t from = std::max<int64_t>(0, ch - lo), to = std::min<int64_t>(c - 1, ch + hi);
+    const float* xc = in + (b * c + ch) * inner;
+    float* yc = out + (b * c + ch) * inner;
+    for (int64_t i = 0; i < inner; i++) {
+      float sq = 0;
+      for (int64_t j = from; j <= to; j++) {
+        const float v = in[(b * c + j) * inner + i];
+        sq += v * v;
       }
+      const float a = bias + k * sq;
+      yc[i] = xc[i] / (beta == 0.75f ? std::sqrt(a * std::sqrt(a)) : std::pow(a, beta));
     }
-  }
+  });
   return Status::ok();
 }
 

@@ -74,6 +74,34 @@ float dot(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
+// out[r] = M[r] . v for `rows` rows of M (row stride n): four rows at a time share the loads
+// of v.
+void rows_dot(const float* m, int64_t rows, const float* v, int64_t n, float* out) {
+  int64_t r = 0;
+#ifdef __wasm_simd128__
+  for (; r + 4 <= rows; r += 4) {
+    const float *m0 = m + r * n, *m1 = m0 + n, *m2 = m1 + n, *m3 = m2 + n;
+    v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const v128_t x = wasm_v128_load(v + i);
+      s0 = wasm_f32x4_add(s0, wasm_f32x4_mul(wasm_v128_load(m0 + i), x));
+      s1 = wasm_f32x4_add(s1, wasm_f32x4_mul(wasm_v128_load(m1 + i), x));
+      s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(m2 + i), x));
+      s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(m3 + i), x));
+    }
+    auto sum = [](v128_t a) {
+      return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
+             (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
+    };
+    float o0 = sum(s0), o1 = sum(s1), o2 = sum(s2), o3 = sum(s3);
+    for (; i < n; i++) o0 += m0[i] * v[i], o1 += m1[i] * v[i], o2 += m2[i] * v[i], o3 += m3[i] * v[i];
+    out[r] = o0, out[r + 1] = o1, out[r + 2] = o2, out[r + 3] = o3;
+  }
+#endif
+  for (; r < rows; r++) out[r] = dot(m + r * n, v, n);
+}
+
 struct RnnState {
   Cell cell;
   int64_t hidden, layout;
@@ -202,14 +230,17 @@ Status run_rnn(KernelContext& ctx) {
       const int64_t t = static_cast<int64_t>(row) / batch, bb = static_cast<int64_t>(row) % batch;
       const float* xt = x.data<float>() + (lay ? (bb * seq + t) * in : (t * batch + bb) * in);
       float* out = xw + row * rows;
-      for (int64_t q = 0; q < rows; q++) out[q] = (Wb ? Wb[q] : 0.f) + dot(W + q * in, xt, in);
+      rows_dot(W, rows, xt, in, out);
+      if (Wb) for (int64_t q = 0; q < rows; q++) out[q] += Wb[q];
     });
     // rec[q] = R_q . v + Rb for rows [from, to), split over the pool.
     auto recur = [&](int64_t from, int64_t to, const float* v) {
       ctx.pool->parallel_for(static_cast<size_t>(tasks), [&](size_t task) {
         const int64_t lo = std::max(from, static_cast<int64_t>(task) * kRowsPerTask);
         const int64_t hi = std::min(to, static_cast<int64_t>(task + 1) * kRowsPerTask);
-        for (int64_t q = lo; q < hi; q++) rec[q] = (Rb ? Rb[q] : 0.f) + dot(R + q * h, v, h);
+        if (lo >= hi) return;
+        rows_dot(R + lo * h, hi - lo, v, h, &rec[lo]);
+        if (Rb) for (int64_t q = lo; q < hi; q++) rec[q] += Rb[q];
       });
     };
     for (int64_t bb = 0; bb < batch; bb++) {
