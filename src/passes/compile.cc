@@ -291,6 +291,16 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
       ThreadPool serial(1);
       KernelContext kc{n, pn.opset, pn.state.get(), in_values, outs, &serial};
       OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(n.describe()));
+      if (n.op_type == "DequantizeLinear" && n.domain.empty() && pn.outputs[0] >= 0) {
+        const int64_t rank = static_cast<int64_t>(in_values[0]->rank());
+        int64_t axis = attr_int(n, "axis", 1);
+        if (axis < 0) axis += rank;
+        auto q = std::make_shared<QuantOrigin>(QuantOrigin{p.values[pn.inputs[0]].constant, p.values[pn.inputs[1]].constant,
+                                                           pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? p.values[pn.inputs[2]].constant
+                                                                                                    : nullptr,
+                                                           axis});
+        p.values[pn.outputs[0]].quant = q;
+      }
       return Status::ok();
     }
     bool passthrough = (n.op_type == "Identity" || n.op_type == "Dropout") && n.domain.empty() &&

@@ -13,10 +13,18 @@
 
 namespace onnxwasm {
 
+// Where a folded constant came from when it is DequantizeLinear of integer constants: the
+// XNNPACK lowering of QDQ models uses the integer weights themselves.
+struct QuantOrigin {
+  TensorPtr q, scale, zero_point;  // zero_point may be null
+  int64_t axis;                    // normalized; for a per-axis scale
+};
+
 struct ProgramValue {
   std::string name;
   ValueType type;
   TensorPtr constant;  // set for initializers and folded values
+  std::shared_ptr<const QuantOrigin> quant;  // set for folded DequantizeLinear of constants
   int num_uses = 0;    // by plan nodes and graph outputs
 };
 

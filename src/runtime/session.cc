@@ -266,6 +266,9 @@ std::string Session::debug_info() const {
   std::string s = "nodes: " + std::to_string(last_->program.nodes.size()) + ", on XNNPACK: " +
                   std::to_string(xnn_node_count()) + " in " + std::to_string(xnn_region_count()) + " regions";
 #ifdef ONNXWASM_HAVE_XNNPACK
+  int q8 = 0;
+  for (const auto& r : last_->xnn->regions) q8 += r->qint8_convolutions();
+  if (q8) s += " (" + std::to_string(q8) + " convolutions in int8)";
   if (!last_->xnn->fallbacks.empty()) s += "\nXNNPACK fallbacks:\n" + last_->xnn->fallbacks;
 #endif
   return s;

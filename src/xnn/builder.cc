@@ -24,8 +24,78 @@ Status xnn_check(xnn_status status, const char* call, const Node& node) {
 }
 
 XnnBuilder::XnnBuilder(const Program& program, xnn_subgraph_t subgraph, std::vector<int> inputs,
-                       std::vector<int> outputs)
-    : program_(program), subgraph_(subgraph), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
+                       std::vector<int> outputs, const std::vector<std::vector<int>>* consumers)
+    : program_(program), subgraph_(subgraph), inputs_(std::move(inputs)), outputs_(std::move(outputs)),
+      consumers_(consumers) {}
+
+const std::vector<int>& XnnBuilder::consumers(int id) const {
+  static const std::vector<int> none;
+  return consumers_ ? (*consumers_)[id] : none;
+}
+
+bool XnnBuilder::is_output(int id) const {
+  return std::find(outputs_.begin(), outputs_.end(), id) != outputs_.end();
+}
+
+bool XnnBuilder::fused(int node_index) const {
+  return std::find(fused_.begin(), fused_.end(), node_index) != fused_.end();
+}
+
+const XnnBuilder::Quantized* XnnBuilder::quantized(int id) const {
+  auto it = quantized_.find(id);
+  return it == quantized_.end() ? nullptr : &it->second;
+}
+
+int XnnBuilder::dequantized_source(int id) const {
+  auto it = dequantized_.find(id);
+  return it == dequantized_.end() ? -1 : it->second;
+}
+
+Result<uint32_t> XnnBuilder::define_quantized(xnn_datatype type, const Dims& dims, float scale, int32_t zero_point,
+                                              const void* data, const Node& node) {
+  std::vector<size_t> d(dims.begin(), dims.end());
+  uint32_t id = XNN_INVALID_VALUE_ID;
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_quantized_tensor_value(subgraph_, type, zero_point, scale, d.size(), d.data(), data,
+                                                                 XNN_INVALID_VALUE_ID, 0, &id),
+                               "xnn_define_quantized_tensor_value", node));
+  return id;
+}
+
+Result<uint32_t> XnnBuilder::define_channelwise(xnn_datatype type, const Dims& dims, std::vector<float> scales,
+                                                const void* data, const Node& node) {
+  std::vector<size_t> d(dims.begin(), dims.end());
+  buffers_.push_back(std::make_unique<std::vector<float>>(std::move(scales)));
+  uint32_t id = XNN_INVALID_VALUE_ID;
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_channelwise_quantized_tensor_value(subgraph_, type, buffers_.back()->data(), d.size(),
+                                                                             0, d.data(), data, XNN_INVALID_VALUE_ID, 0, &id),
+                               "xnn_define_channelwise_quantized_tensor_value", node));
+  return id;
+}
+
+const void* XnnBuilder::packed_bytes(std::vector<uint8_t> data) {
+  data.resize(data.size() + 16);  // XNNPACK may read up to 16 bytes past static data
+  packed_bytes_.push_back(std::make_unique<std::vector<uint8_t>>(std::move(data)));
+  return packed_bytes_.back()->data();
+}
+
+Result<uint32_t> XnnBuilder::quantized_input(int id, Layout layout, const Node& node) {
+  auto it = quantized_.find(id);
+  OW_CHECK(it != quantized_.end(), INTERNAL, "%s: quantized value '%s' is not defined in its XNNPACK region",
+           node.describe().c_str(), program_.values[id].name.c_str());
+  const Dims& dims = type(id).dims;
+  if (dims.size() != 4 || it->second.layout == layout) return it->second.xid;
+  // Transposes move bytes whatever they mean: the permuted tensor keeps the quantization.
+  Quantized q = it->second;
+  OW_ASSIGN_OR_RETURN(uint32_t t, define_quantized(xnn_datatype_qint8, dims_in_layout(dims, layout), q.scale, q.zero_point,
+                                                   nullptr, node));
+  const size_t to_nhwc[4] = {0, 2, 3, 1}, to_nchw[4] = {0, 3, 1, 2};
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_transpose(subgraph_, 4, layout == Layout::kNHWC ? to_nhwc : to_nchw, q.xid, t, 0),
+                               "xnn_define_static_transpose", node));
+  q.xid = t;
+  q.layout = layout;
+  quantized_[id] = q;  // later readers in this layout take the transposed copy
+  return t;
+}
 
 Layout XnnBuilder::layout_of(int id) const {
   auto it = values_.find(id);
@@ -60,6 +130,7 @@ Result<uint32_t> XnnBuilder::packed_view(const Tensor& constant, const Dims& dim
 void XnnBuilder::release_packed() {
   for (auto& b : packed_) std::fill(b->begin(), b->end(), std::numeric_limits<float>::quiet_NaN());
   packed_.clear();
+  packed_bytes_.clear();
 }
 
 // Permutes an NCHW-broadcastable constant (rank <= 4) into NHWC order.
@@ -85,6 +156,21 @@ Result<uint32_t> XnnBuilder::input(int id, Layout layout, const Node& node) {
   if (it != values_.end()) {
     auto have = it->second.ids.find(layout);
     if (have != it->second.ids.end()) return have->second;
+  }
+  if (it == values_.end() && dequantized_.count(id)) {
+    // First float use of a DequantizeLinear output: convert from its quantized source, in the
+    // source's layout.
+    int src = dequantized_.at(id);
+    const Quantized* q = quantized(src);
+    OW_CHECK(q, INTERNAL, "%s: '%s' dequantizes a value not in the region", node.describe().c_str(),
+             program_.values[id].name.c_str());
+    Layout from = dims.size() == 4 ? q->layout : Layout::kNative;
+    OW_ASSIGN_OR_RETURN(uint32_t f, define(dims_in_layout(dims, from), nullptr, XNN_INVALID_VALUE_ID, 0, node));
+    OW_RETURN_IF_ERROR(xnn_check(xnn_define_unary(subgraph_, xnn_unary_convert, nullptr, q->xid, f, 0), "xnn_define_unary(convert)",
+                                 node));
+    values_[id] = Defined{from, {{from, f}}};
+    it = values_.find(id);
+    if (from == layout) return f;
   }
   if (const Tensor* c = constant(id)) {
     uint32_t xid;

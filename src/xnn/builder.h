@@ -27,7 +27,7 @@ Status xnn_check(xnn_status status, const char* call, const Node& node);
 class XnnBuilder {
  public:
   XnnBuilder(const Program& program, xnn_subgraph_t subgraph, std::vector<int> inputs,
-             std::vector<int> outputs);
+             std::vector<int> outputs, const std::vector<std::vector<int>>* consumers = nullptr);
   const Program& program() const { return program_; }
   xnn_subgraph_t subgraph() const { return subgraph_; }
   const ValueType& type(int id) const { return program_.values[id].type; }
@@ -51,6 +51,35 @@ class XnnBuilder {
   // Frees packed_tensor data once xnn_create_runtime has packed it; it is first overwritten
   // with NaN so a read after creation shows in the parity tests instead of passing silently.
   void release_packed();
+  // --- QDQ models (rules_quant.cc) ---
+  // An 8-bit ONNX value (a QuantizeLinear output) as an XNNPACK qint8 tensor; uint8 values are
+  // kept as int8 with the zero point moved by -128 (the same reals).
+  struct Quantized { uint32_t xid; Layout layout; float scale; int32_t zero_point; };
+  const Quantized* quantized(int id) const;
+  void set_quantized(int id, Quantized q) { quantized_[id] = q; }
+  // The qint8 tensor of quantized value `id` in `layout` (transposed when needed).
+  Result<uint32_t> quantized_input(int id, Layout layout, const Node& node);
+  // A DequantizeLinear output: float value `id` is quantized value `source` dequantized. Its
+  // float tensor is only made (an XNNPACK convert) when a consumer asks input() for it.
+  void set_dequantized(int id, int source) { dequantized_[id] = source; }
+  int dequantized_source(int id) const;  // -1 if `id` is not one
+  Result<uint32_t> define_quantized(xnn_datatype type, const Dims& dims, float scale, int32_t zero_point, const void* data,
+                                    const Node& node);
+  Result<uint32_t> define_channelwise(xnn_datatype type, const Dims& dims, std::vector<float> scales, const void* data,
+                                      const Node& node);
+  // Bytes a packing operator reads when the runtime is created (freed by release_packed).
+  const void* packed_bytes(std::vector<uint8_t> data);
+  // The program nodes reading value `id` (-1: a graph output); empty without consumers.
+  const std::vector<int>& consumers(int id) const;
+  // The region's nodes are [first, last] of the program; `id` is read after the region.
+  void set_span(int first, int last) { first_ = first; last_ = last; }
+  bool in_region(int node_index) const { return node_index >= first_ && node_index <= last_; }
+  bool is_output(int id) const;
+  // Nodes a fused lowering already defined (the region skips them).
+  void mark_fused(int node_index) { fused_.push_back(node_index); }
+  int qint8_convolutions = 0;  // for debugInfo
+  bool fused(int node_index) const;
+
   // Adds the transposes that bring NHWC region outputs back to ONNX layout.
   Status finish(const Node& last);
   std::vector<std::unique_ptr<std::vector<float>>> take_buffers() { return std::move(buffers_); }
@@ -66,7 +95,13 @@ class XnnBuilder {
   struct Defined { Layout layout; std::map<Layout, uint32_t> ids; };
   std::map<int, Defined> values_;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_, packed_;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> packed_bytes_;
   std::vector<int> referenced_;
+  const std::vector<std::vector<int>>* consumers_;
+  std::map<int, Quantized> quantized_;
+  std::map<int, int> dequantized_;
+  std::vector<int> fused_;
+  int first_ = 0, last_ = -1;
 };
 
 }  // namespace onnxwasm

@@ -78,9 +78,11 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   xnn_subgraph_t sg = nullptr;
   OW_RETURN_IF_ERROR(xnn_check(xnn_create_subgraph(static_cast<uint32_t>(r->inputs_.size() + r->outputs_.size()), 0, &sg),
                                "xnn_create_subgraph", first));
-  XnnBuilder b(p, sg, r->inputs_, r->outputs_);
+  XnnBuilder b(p, sg, r->inputs_, r->outputs_, &consumers);
+  b.set_span(first_index, last_index);
   Status st;
   for (int ni : r->nodes_) {
+    if (b.fused(ni)) continue;  // defined with the node before it (a qint8 convolution)
     const ProgramNode& pn = p.nodes[ni];
     st = find_xnn_rule(pn.node->op_type)->lower(pn, p, &b);
     if (!st.is_ok()) break;
@@ -93,6 +95,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   xnn_delete_subgraph(sg);
   OW_RETURN_IF_ERROR(st);
   b.release_packed();
+  r->qint8_convolutions_ = b.qint8_convolutions;
   r->buffers_ = b.take_buffers();
   r->referenced_ = b.referenced_constants();
   // Shapes are static: reshape (and plan XNNPACK's memory) once, here.
@@ -110,6 +113,28 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   for (int id : p.outputs) consumers[id].push_back(-1);
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
+  // A region's inputs and outputs are float: a QuantizeLinear and the DequantizeLinears that
+  // read it must land in the same run of claimed nodes, else they stay on reference kernels.
+  std::vector<int> producer(p.values.size(), -1);
+  for (size_t i = 0; i < p.nodes.size(); i++)
+    for (int id : p.nodes[i].outputs) if (id >= 0) producer[id] = static_cast<int>(i);
+  for (bool changed = true; changed;) {
+    changed = false;
+    std::vector<int> run_of(p.nodes.size(), -1);
+    for (size_t i = 0, run = 0; i < p.nodes.size(); i++) {
+      if (claim[i] && (i == 0 || !claim[i - 1])) run++;
+      if (claim[i]) run_of[i] = static_cast<int>(run);
+    }
+    for (size_t i = 0; i < p.nodes.size(); i++) {
+      if (!claim[i]) continue;
+      const ProgramNode& pn = p.nodes[i];
+      bool split = false;
+      if (pn.node->op_type == "QuantizeLinear")
+        for (int c : consumers[pn.outputs[0]]) split |= c < 0 || run_of[c] != run_of[i];
+      if (pn.node->op_type == "DequantizeLinear") split = producer[pn.inputs[0]] < 0 || run_of[producer[pn.inputs[0]]] != run_of[i];
+      if (split) claim[i] = false, changed = true;
+    }
+  }
   for (size_t i = 0; i < p.nodes.size();) {
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;

@@ -21,6 +21,7 @@ class XnnRegion {
   const std::vector<int>& outputs() const { return outputs_; }
   const std::vector<int>& nodes() const { return nodes_; }  // indices into Program::nodes
   const std::string& first_node() const { return first_node_; }  // "node 'x' (Conv)"
+  int qint8_convolutions() const { return qint8_convolutions_; }
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
   // `out` tensors are allocated by the caller with the outputs' static shapes.
@@ -33,6 +34,7 @@ class XnnRegion {
   xnn_runtime* runtime_ = nullptr;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;
+  int qint8_convolutions_ = 0;
 };
 
 struct XnnPlan {

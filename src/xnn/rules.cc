@@ -40,6 +40,8 @@ static const XnnRule kRules[] = {
     {"BatchNormalization", lower_batch_norm},
     {"Concat", lower_concat},
     {"Softmax", lower_softmax},
+    {"QuantizeLinear", lower_quantize, true},
+    {"DequantizeLinear", lower_dequantize, true},
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type) {
@@ -64,11 +66,18 @@ Status xnn_can_claim(const ProgramNode& pn, const Program& p) {
     return t.dtype == DType::kFloat32 && t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) && num_elements(t.dims) > 0 &&
            t.dims.size() <= 6;
   };
-  for (int id : pn.inputs) OW_XNN_REQUIRE(id < 0 || static_f32(id), "an input is not float32 with a static shape");
+  auto is_static = [&](int id) {
+    const ValueType& t = p.values[id].type;
+    return t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) && t.dims.size() <= 6;
+  };
+  for (int id : pn.inputs)
+    OW_XNN_REQUIRE(id < 0 || (rule->own_dtypes ? is_static(id) : static_f32(id)), "an input is not float32 with a static shape");
   for (size_t i = 0; i < pn.outputs.size(); i++) {
     if (pn.outputs[i] < 0) continue;
     OW_XNN_REQUIRE(i == 0, "extra outputs");
-    OW_XNN_REQUIRE(static_f32(pn.outputs[i]), "the output is not float32 with a static shape");
+    OW_XNN_REQUIRE(rule->own_dtypes ? is_static(pn.outputs[i]) && num_elements(p.values[pn.outputs[i]].type.dims) > 0
+                                    : static_f32(pn.outputs[i]),
+                   "the output is not float32 with a static shape");
   }
   return rule->lower(pn, p, nullptr);
 }

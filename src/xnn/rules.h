@@ -17,6 +17,7 @@ using XnnLowerFn = Status (*)(const ProgramNode& pn, const Program& p, XnnBuilde
 struct XnnRule {
   std::string_view op_type;
   XnnLowerFn lower;
+  bool own_dtypes = false;  // checks its inputs' and outputs' dtypes itself (QDQ rows)
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type);
@@ -40,6 +41,12 @@ Status lower_binary(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_batch_norm(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_concat(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_softmax(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_quantize(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
+// Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
+// (through Relu/Clip): defined as one qint8 convolution when `b` allows; false when the
+// pattern does not hold (the float lowering then runs).
+Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, XnnBuilder* b);
 
 // "not claimed" reasons are plain statuses with this code; they never reach the user.
 #define OW_XNN_REQUIRE(cond, ...) OW_CHECK(cond, UNSUPPORTED_OP, __VA_ARGS__)

@@ -21,6 +21,8 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   int64_t m = w.dims()[0], cg = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
   if (!b) return Status::ok();
+  OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, b));
+  if (quantized) return Status::ok();
 
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
   uint32_t filter;

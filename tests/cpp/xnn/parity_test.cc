@@ -78,6 +78,37 @@ std::map<std::string, CaseFn> cases() {
     g.output(g.node("Resize", {x, "", "scales"},
                     {attr_s("mode", "linear"), attr_s("coordinate_transformation_mode", modes[pick(rng, 0, 3)])}));
   };
+  // QDQ: Conv -> Q -> DQ -> Conv (int8 weights, a qint8 convolution) -> Relu -> Q -> DQ. The
+  // int8 convolution rounds once where the reference rounds a float result: one step apart.
+  auto qdq = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    bool u8 = pick(rng, 0, 1) == 1;
+    auto scalar = [](DType t, double v) {
+      Tensor s = Tensor::make(t, {}).take();
+      if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
+      else if (t == DType::kUint8) s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+      else s.data<int8_t>()[0] = static_cast<int8_t>(v);
+      return s;
+    };
+    DType q = u8 ? DType::kUint8 : DType::kInt8;
+    g.constant("s1", scalar(DType::kFloat32, 0.02));
+    g.constant("z1", scalar(q, u8 ? 128 : 3));
+    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
+    int64_t m = pick(rng, 1, 13), k = pick(rng, 1, 3);
+    Tensor w = Tensor::make(DType::kInt8, {m, ch, k, k}).take();
+    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+    g.constant("wq", std::move(w));
+    g.constant("ws", scalar(DType::kFloat32, 0.01));
+    g.constant("cb", random_tensor({m}, rng()));
+    std::string wf = g.node("DequantizeLinear", {"wq", "ws"});
+    std::string y = g.node("Relu", {g.node("Conv", {a, wf, "cb"}, {attr_ints("pads", {1, 1, 1, 1})})});
+    g.constant("s2", scalar(DType::kFloat32, 0.05));
+    g.constant("z2", scalar(q, u8 ? 10 : -100));
+    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+  };
+  c["QuantizeLinear"] = qdq;
+  c["DequantizeLinear"] = qdq;
   auto pool = [](const char* op, bool max) {
     return [op, max](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
       int64_t c; Dims d;
@@ -217,7 +248,10 @@ TEST_CASE("every XNNPACK rule matches the reference kernel on random shapes", "[
       auto a = run_session(*ref, fs);
       auto b = run_session(*xnn, fs);
       REQUIRE(a.size() == b.size());
-      for (size_t i = 0; i < a.size(); i++) expect_close(b[i], a[i], 2e-4f, 2e-5f);
+      // QDQ cases: the qint8 convolution may round a value one quantization step (0.05) apart.
+      const bool qdq = op == "QuantizeLinear" || op == "DequantizeLinear";
+      for (size_t i = 0; i < a.size(); i++) expect_close(b[i], a[i], qdq ? 0.f : 2e-4f, qdq ? 0.0501f : 2e-5f);
+      if (qdq) REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring("1 convolutions in int8"));
     }
   }
 }
