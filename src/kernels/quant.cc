@@ -2,8 +2,8 @@
 // Quantization: QuantizeLinear / DequantizeLinear (per tensor, per axis (opset 13), blocked
 // (opset 21); int8, uint8, int16, uint16, int4, uint4 and the float8 types (opset 19,
 // `saturate`)), DynamicQuantizeLinear, MatMulInteger and QLinearMatMul. Rounding is half to
-// even, as the spec says. Reference kernels: int8 models run on XNNPACK's qs8/qu8 operators
-// (int8 models run on XNNPACK through src/xnn/rules_quant.cc).
+// even, as the spec says. Reference kernels; in QDQ models XNNPACK takes the common cases
+// (src/xnn/rules_quant.cc).
 #include <algorithm>
 #include <cmath>
 #include <type_traits>
