@@ -178,6 +178,11 @@ Result<uint32_t> XnnBuilder::input(int id, Layout layout, const Node& node) {
       Dims d;
       std::vector<float> data = constant_to_nhwc(*c, &d);
       OW_ASSIGN_OR_RETURN(xid, static_tensor(std::move(data), d, node));
+    } else if (!c->owns_data()) {
+      // Storage not from Tensor::make (a model's raw_data buffer) lacks the 16 bytes XNNPACK
+      // may read past static data: a padded copy.
+      const float* f = c->data<float>();
+      OW_ASSIGN_OR_RETURN(xid, static_tensor(std::vector<float>(f, f + c->size()), dims, node));
     } else {
       OW_ASSIGN_OR_RETURN(xid, define(dims, c->raw(), XNN_INVALID_VALUE_ID, 0, node));
       referenced_.push_back(id);

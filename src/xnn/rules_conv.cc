@@ -32,11 +32,14 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   } else {
     std::vector<float> ohwi(static_cast<size_t>(w.size()));
     const float* src = w.data<float>();
-    for (int64_t o = 0; o < m; o++)
+    const int64_t taps = kh * kw;
+    for (int64_t o = 0; o < m; o++) {
+      // One output channel: [cg][taps] -> [taps][cg], a small transpose.
+      const float* s = src + o * cg * taps;
+      float* d = ohwi.data() + o * cg * taps;
       for (int64_t i = 0; i < cg; i++)
-        for (int64_t y = 0; y < kh; y++)
-          for (int64_t xx = 0; xx < kw; xx++)
-            ohwi[((o * kh + y) * kw + xx) * cg + i] = src[((o * cg + i) * kh + y) * kw + xx];
+        for (int64_t t = 0; t < taps; t++) d[t * cg + i] = s[i * taps + t];
+    }
     OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
   }
   uint32_t bias = XNN_INVALID_VALUE_ID;
