@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { InferenceSession } from 'onnx-wasm';
-import { benchModels } from './models.mjs';
+import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
 const models = process.argv.length > 3 ? process.argv.slice(3) : benchModels();
@@ -21,20 +21,6 @@ const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-bench-'));
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-
-// Input specs from the model's own metadata; a symbolic dim takes the size in the model's
-// sidecar `<model>.bench.json` ({"dims": {"seq": 128}}), else 1.
-async function inputSpecs(model) {
-  const side = `${model.replace(/\.onnx$/, '')}.bench.json`;
-  const sizes = fs.existsSync(side) ? JSON.parse(fs.readFileSync(side, 'utf8')).dims || {} : {};
-  const s = await InferenceSession.create(new Uint8Array(fs.readFileSync(model)), { numThreads: 1 });
-  const specs = s.inputMetadata.map((m) => ({
-    name: m.name, dtype: m.type,
-    dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : sizes[d] ?? 1)),
-  }));
-  await s.release();
-  return specs;
-}
 
 function runOne(engine, threads, model, specs, outFile) {
   const out = execFileSync(process.execPath,
@@ -57,7 +43,7 @@ const rows = [];
 for (const threads of counts) {
   for (const model of models) {
     const name = path.basename(model).replace(/\.onnx$/, '');
-    const specs = await inputSpecs(model);
+    const specs = await inputSpecs(model, InferenceSession);
     const files = { ours: path.join(tmp, `${name}-ours.bin`), ort: path.join(tmp, `${name}-ort.bin`) };
     const res = { ours: [], ort: [] };
     for (const order of [['ours', 'ort'], ['ort', 'ours']])

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { InferenceSession } from 'onnx-wasm';
 import { serve } from '../tests/browser/server.mjs';
-import { benchModels } from './models.mjs';
+import { benchModels, inputSpecs } from './models.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] || 10);
@@ -30,16 +30,6 @@ const urls = models.map(urlOf);
 const server = await serve(root, { isolated: true, mounts });
 const browser = await chromium.launch({ executablePath: process.env.ONNXWASM_CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-
-async function specsOf(model) {
-  const side = `${model.replace(/\.onnx$/, '')}.bench.json`;
-  const sizes = fs.existsSync(side) ? JSON.parse(fs.readFileSync(side, 'utf8')).dims || {} : {};
-  const s = await InferenceSession.create(new Uint8Array(fs.readFileSync(model)), { numThreads: 1 });
-  const specs = s.inputMetadata.map((m) => ({ name: m.name, dtype: m.type,
-    dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : sizes[d] ?? 1)) }));
-  await s.release();
-  return specs;
-}
 
 async function measure(engine, url, threads, specs) {
   const context = await browser.newContext();
@@ -58,7 +48,7 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length 
 const rows = [];
 for (const threads of [1, 2]) {
   for (let k = 0; k < models.length; k++) {
-    const specs = await specsOf(models[k]);
+    const specs = await inputSpecs(models[k], InferenceSession);
     const res = { ours: [], ort: [] };
     for (const order of [['ours', 'ort'], ['ort', 'ours']])
       for (const engine of order) res[engine].push(await measure(engine, urls[k], threads, specs));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The benchmark's inputs: the same seeded values for both engines, from a spec per input
-// ({name, dtype, dims}) that bench.mjs derives from the model (symbolic dims get the
-// model's benchmark size). Integer inputs (token ids) are drawn below 100.
+// ({name, dtype, dims}; bench/models.mjs inputSpecs). Integer inputs (token ids) are drawn
+// below 100. Imported by Node scripts and by bench/pages/latency.html alike.
 export function makeFeeds(specs, Tensor) {
   const feeds = {};
   let s = 7;

@@ -33,3 +33,16 @@ export function benchModels() {
   return [...GENERATED.map((m) => path.join(dir, `${m}.onnx`)), ...LIGHT.map((m) => path.join(light, `${m}.onnx`)),
     path.resolve('examples/models/digits.onnx')];
 }
+
+// Specs from the model's own metadata (read with onnx-wasm); a symbolic dim takes the size in
+// the model's sidecar `<model>.bench.json` ({"dims": {"seq": 128}}), else 1.
+export async function inputSpecs(model, InferenceSession) {
+  const side = `${model.replace(/\.onnx$/, '')}.bench.json`;
+  const sizes = fs.existsSync(side) ? JSON.parse(fs.readFileSync(side, 'utf8')).dims || {} : {};
+  const s = await InferenceSession.create(new Uint8Array(fs.readFileSync(model)), { numThreads: 1 });
+  const specs = s.inputMetadata.map((m) => ({
+    name: m.name, dtype: m.type, dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : sizes[d] ?? 1)),
+  }));
+  await s.release();
+  return specs;
+}

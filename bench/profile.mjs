@@ -5,14 +5,11 @@
 import fs from 'node:fs';
 import { InferenceSession, Tensor } from 'onnx-wasm';
 import { makeFeeds } from './input.mjs';
+import { inputSpecs } from './models.mjs';
 
 const [model, threads = '1', runs = '10'] = process.argv.slice(2);
-const side = `${model.replace(/\.onnx$/, '')}.bench.json`;
-const sizes = fs.existsSync(side) ? JSON.parse(fs.readFileSync(side, 'utf8')).dims || {} : {};
+const specs = await inputSpecs(model, InferenceSession);
 const s = await InferenceSession.create(new Uint8Array(fs.readFileSync(model)), { numThreads: Number(threads) });
-const specs = s.inputMetadata.map((m) => ({
-  name: m.name, dtype: m.type, dims: m.shape.map((d) => (typeof d === 'number' && d > 0 ? d : sizes[d] ?? 1)),
-}));
 const feeds = makeFeeds(specs, Tensor);
 for (let i = 0; i < 2; i++) await s.run(feeds);
 await s.startProfiling();
