@@ -110,21 +110,13 @@ export class BackendSession {
     return `build: ${this.state.build}\n${this.handle.debugInfo()}`;
   }
 
-  setProfiling(on) {
-    this.handle.setProfiling(on);
-  }
-
   async startProfiling() {
-    this.setProfiling(true);
+    this.handle.setProfiling(true);
   }
 
+  // [{kind: 'xnnpack' | 'reference', name, calls, ms}], slowest first; stops and clears.
   async endProfiling() {
-    this.setProfiling(false);
-    return this.takeProfile();
-  }
-
-  // [{kind: 'xnnpack' | 'reference', name, calls, ms}], slowest first; clears the counts.
-  takeProfile() {
+    this.handle.setProfiling(false);
     return this.handle.takeProfile().split('\n').filter(Boolean).map((line) => {
       const [kind, name, calls, ms] = line.split('\t');
       return { kind, name, calls: Number(calls), ms: Number(ms) };

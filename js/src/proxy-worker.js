@@ -29,12 +29,7 @@ const handlers = {
   },
   async profiling({ sid, on }) {
     const b = sessions.get(sid);
-    if (on) {
-      b.setProfiling(true);
-      return { value: null };
-    }
-    b.setProfiling(false);
-    return { value: b.takeProfile() };
+    return { value: on ? await b.startProfiling() : await b.endProfiling() };
   },
   async release({ sid }) {
     const b = sessions.get(sid);

@@ -118,16 +118,12 @@ export class InferenceSession {
    * (onnxruntime-web's name; it takes effect after runs already queued).
    */
   startProfiling() {
-    const job = this._queue.then(() => this._live().startProfiling());
-    this._queue = job.catch(() => {});
-    return job;
+    return this._enqueue(() => this._live().startProfiling());
   }
 
   /** Stops timing; resolves to [{kind, name, calls, ms}] per region or kernel, slowest first. */
   endProfiling() {
-    const job = this._queue.then(() => this._live().endProfiling());
-    this._queue = job.catch(() => {});
-    return job;
+    return this._enqueue(() => this._live().endProfiling());
   }
 
   _live() {
@@ -136,13 +132,18 @@ export class InferenceSession {
   }
 
   run(feeds, fetches) {
-    const job = this._queue.then(() => this._run(feeds, fetches));
+    return this._enqueue(() => this._run(feeds, fetches));
+  }
+
+  // Calls on one session run one at a time, in order; a failure does not stop the next.
+  _enqueue(fn) {
+    const job = this._queue.then(fn);
     this._queue = job.catch(() => {});
     return job;
   }
 
   async _run(feeds, fetches) {
-    if (!this._backend) throw new OnnxWasmError('INVALID_STATE', 'the session was released');
+    const backend = this._live();
     if (feeds === null || typeof feeds !== 'object') {
       throw new OnnxWasmError('INVALID_INPUT', 'run() expects an object mapping input names to Tensors');
     }
@@ -156,7 +157,7 @@ export class InferenceSession {
         throw new OnnxWasmError('INVALID_ARGUMENT', `unknown output '${name}'; the model's outputs are ${this.outputNames.join(', ')}`);
       }
     }
-    const outs = await this._backend.run(list);
+    const outs = await backend.run(list);
     const result = {};
     this.outputNames.forEach((name, i) => {
       if (wanted.includes(name)) result[name] = outputValue(outs[i]);

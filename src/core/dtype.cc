@@ -51,4 +51,12 @@ const char* dtype_name(DType t) {
 
 bool dtype_is_valid(int32_t wire) { return wire >= 1 && wire <= 22; }
 
+bool dtype_is_float8(DType t) {
+  return t == DType::kFloat8E4M3FN || t == DType::kFloat8E4M3FNUZ || t == DType::kFloat8E5M2 || t == DType::kFloat8E5M2FNUZ;
+}
+
+bool dtype_is_float(DType t) {
+  return t == DType::kFloat32 || t == DType::kFloat64 || t == DType::kFloat16 || t == DType::kBFloat16;
+}
+
 }  // namespace onnxwasm

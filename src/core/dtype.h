@@ -19,6 +19,10 @@ size_t dtype_size(DType t);
 // onnxruntime-web's type names ("float32", "int64", ...); "undefined" when unknown.
 const char* dtype_name(DType t);
 bool dtype_is_valid(int32_t wire);
+// float8e4m3fn/fnuz, float8e5m2/fnuz.
+bool dtype_is_float8(DType t);
+// float16, bfloat16, float32, float64 (the float types kernels compute with).
+bool dtype_is_float(DType t);
 
 template <class T> struct DTypeOf;
 template <> struct DTypeOf<float> { static constexpr DType value = DType::kFloat32; };

@@ -17,11 +17,6 @@
 namespace onnxwasm {
 namespace {
 
-bool is_float8(DType t) {
-  return t == DType::kFloat8E4M3FN || t == DType::kFloat8E4M3FNUZ || t == DType::kFloat8E5M2 ||
-         t == DType::kFloat8E5M2FNUZ;
-}
-
 bool castable(DType t) {
   return t != DType::kComplex64 && t != DType::kComplex128 && t != DType::kUndefined;
 }
@@ -62,7 +57,7 @@ double load_float(const Tensor& x, int64_t i) {
     case DType::kInt4: return static_cast<const int8_t*>(p)[i];
     case DType::kUint4: return static_cast<const uint8_t*>(p)[i];
     default:
-      if (is_float8(x.dtype())) return float8_to_float(x.dtype(), static_cast<const uint8_t*>(p)[i]);
+      if (dtype_is_float8(x.dtype())) return float8_to_float(x.dtype(), static_cast<const uint8_t*>(p)[i]);
       return x.float_at(i);
   }
 }
@@ -125,7 +120,7 @@ Status cast_elements(const Tensor& x, Tensor& y, bool saturate) {
     }
     return Status::ok();
   }
-  if (is_float8(to)) {
+  if (dtype_is_float8(to)) {
     auto* o = static_cast<uint8_t*>(out);
     for (int64_t i = 0; i < n; i++) o[i] = float_to_float8(to, static_cast<float>(load_float(x, i)), saturate);
     return Status::ok();

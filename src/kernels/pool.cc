@@ -71,32 +71,24 @@ Status run_pool(KernelContext& ctx) {
         for (int64_t ox = 0; ox < g.out[2]; ox++) {
           double acc = max ? -std::numeric_limits<double>::infinity() : 0;
           int64_t count = 0, arg = 0;
-          for (int64_t kz = 0; kz < g.k[0]; kz++) {
-            int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
-            for (int64_t ky = 0; ky < g.k[1]; ky++) {
-              int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
-              for (int64_t kx = 0; kx < g.k[2]; kx++) {
-                int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
-                if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] || ix < 0 || ix >= g.in[2]) {
-                  // Padding counts toward the average only inside the declared pads.
-                  if (s->count_include_pad && iz < g.in[0] + g.pe[0] && iy < g.in[1] + g.pe[1] &&
-                      ix < g.in[2] + g.pe[2])
-                    count++;
-                  continue;
-                }
-                int64_t at = (iz * g.in[1] + iy) * g.in[2] + ix;
-                double v = x.float_at(in_base + at);
-                if (max) {
-                  if (v > acc || std::isnan(v) || count == 0) {
-                    acc = v;
-                    arg = s->column_major ? (ix * g.in[1] + iy) * g.in[0] + iz : at;
-                  }
-                } else if (lp) acc += std::pow(std::fabs(v), s->p);
-                else acc += v;
+          for_each_tap(g, oz, oy, ox, [&](int64_t, int64_t iz, int64_t iy, int64_t ix, bool inside) {
+            if (!inside) {
+              // Padding counts toward the average only inside the declared pads.
+              if (s->count_include_pad && iz < g.in[0] + g.pe[0] && iy < g.in[1] + g.pe[1] && ix < g.in[2] + g.pe[2])
                 count++;
-              }
+              return;
             }
-          }
+            int64_t at = (iz * g.in[1] + iy) * g.in[2] + ix;
+            double v = x.float_at(in_base + at);
+            if (max) {
+              if (v > acc || std::isnan(v) || count == 0) {
+                acc = v;
+                arg = s->column_major ? (ix * g.in[1] + iy) * g.in[0] + iz : at;
+              }
+            } else if (lp) acc += std::pow(std::fabs(v), s->p);
+            else acc += v;
+            count++;
+          });
           double r = max ? acc : lp ? std::pow(acc, 1 / s->p) : (count ? acc / count : 0);
           int64_t o = out_base + (oz * g.out[1] + oy) * g.out[2] + ox;
           y.set_float_at(o, r);

@@ -92,19 +92,10 @@ Status run_qconv(KernelContext& ctx) {
             int64_t acc = 0;
             for (int64_t ci = 0; ci < cg; ci++) {
               int64_t xc = (b * c + grp * cg + ci) * g.in_size(), wc = (ch * cg + ci) * g.k_size();
-              for (int64_t kz = 0; kz < g.k[0]; kz++) {
-                int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
-                for (int64_t ky = 0; ky < g.k[1]; ky++) {
-                  int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
-                  for (int64_t kx = 0; kx < g.k[2]; kx++) {
-                    int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
-                    if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] || ix < 0 || ix >= g.in[2]) continue;
-                    int64_t xv = x.int_at(xc + (iz * g.in[1] + iy) * g.in[2] + ix) - xzp;
-                    int64_t wv = w.int_at(wc + (kz * g.k[1] + ky) * g.k[2] + kx) - wzp;
-                    acc += xv * wv;
-                  }
-                }
-              }
+              for_each_tap(g, oz, oy, ox, [&](int64_t tap, int64_t iz, int64_t iy, int64_t ix, bool inside) {
+                if (!inside) return;
+                acc += (x.int_at(xc + (iz * g.in[1] + iy) * g.in[2] + ix) - xzp) * (w.int_at(wc + tap) - wzp);
+              });
             }
             int64_t o = ((b * m + ch) * g.out[0] + oz) * g.out[1] * g.out[2] + oy * g.out[2] + ox;
             if (!s->qlinear) {

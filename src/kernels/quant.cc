@@ -19,16 +19,11 @@
 namespace onnxwasm {
 namespace {
 
-bool is_float8(DType t) {
-  return t == DType::kFloat8E4M3FN || t == DType::kFloat8E4M3FNUZ || t == DType::kFloat8E5M2 ||
-         t == DType::kFloat8E5M2FNUZ;
-}
-
 // Element i of a float-like tensor (float32/float64/float16/bfloat16) as double.
 double real_at(const Tensor& t, int64_t i) {
   if (t.dtype() == DType::kFloat16) return half_to_float(t.data<uint16_t>()[i]);
   if (t.dtype() == DType::kBFloat16) return bfloat16_to_float(t.data<uint16_t>()[i]);
-  if (is_float8(t.dtype())) return float8_to_float(t.dtype(), t.data<uint8_t>()[i]);
+  if (dtype_is_float8(t.dtype())) return float8_to_float(t.dtype(), t.data<uint8_t>()[i]);
   return t.float_at(i);
 }
 
@@ -93,7 +88,7 @@ Status infer_quantize(InferContext& ctx) {
     if (t) out = static_cast<DType>(t);
   }
   OW_CHECK(out == DType::kUint8 || out == DType::kInt8 || out == DType::kUint16 || out == DType::kInt16 ||
-               out == DType::kUint4 || out == DType::kInt4 || is_float8(out), UNSUPPORTED_OP,
+               out == DType::kUint4 || out == DType::kInt4 || dtype_is_float8(out), UNSUPPORTED_OP,
            "%s: quantizing to %s is not supported", ctx.node.describe().c_str(), dtype_name(out));
   ctx.set_output(0, out, ctx.in(0).dims);
   return Status::ok();
@@ -180,7 +175,7 @@ Status run_quantize(KernelContext& ctx) {
     double v = x.dtype() == DType::kFloat64
                    ? real_at(x, i) / real_at(scale, p)
                    : static_cast<double>(static_cast<float>(real_at(x, i)) / static_cast<float>(real_at(scale, p)));
-    if (is_float8(t)) {
+    if (dtype_is_float8(t)) {
       y.data<uint8_t>()[i] = float_to_float8(t, static_cast<float>(v + (zp ? real_at(*zp, p) : 0)), saturate);
       continue;
     }
@@ -217,7 +212,7 @@ Status run_dequantize(KernelContext& ctx) {
     return Status::ok();
   }
   OW_ASSIGN_OR_RETURN(ParamIndex pi, param_index(ctx.node, ctx.opset, x.dims(), scale.dims(), zp));
-  bool real = is_float8(x.dtype());
+  bool real = dtype_is_float8(x.dtype());
   for (int64_t i = 0; i < x.size(); i++) {
     int64_t p = pi(i);
     double v = real ? real_at(x, i) - (zp ? real_at(*zp, p) : 0)

@@ -22,8 +22,6 @@ struct RandomState {
   Dims shape;                       // RandomUniform/RandomNormal
 };
 
-bool is_float(DType t) { return t == DType::kFloat32 || t == DType::kFloat64 || t == DType::kFloat16 || t == DType::kBFloat16; }
-
 Status prepare_random(const Node& n, int64_t, OpState* state) {
   auto s = std::make_shared<RandomState>();
   const std::string& op = n.op_type;
@@ -42,7 +40,7 @@ Status prepare_random(const Node& n, int64_t, OpState* state) {
   const bool like = s->like = op == "Bernoulli" || (op.size() > 4 && op.compare(op.size() - 4, 4, "Like") == 0);
   if (n.attr("dtype") || !like) s->dtype = static_cast<DType>(attr_int(n, "dtype", 1));
   if (s->dtype != DType::kUndefined)
-    OW_CHECK(is_float(s->dtype) || (op == "Bernoulli" && dtype_size(s->dtype) > 0 && s->dtype != DType::kString &&
+    OW_CHECK(dtype_is_float(s->dtype) || (op == "Bernoulli" && dtype_size(s->dtype) > 0 && s->dtype != DType::kString &&
                                     s->dtype < DType::kComplex64),
              INVALID_MODEL, "%s: dtype %d is not allowed", n.describe().c_str(), static_cast<int>(s->dtype));
   if (!like) {
@@ -66,7 +64,7 @@ Status infer_random(InferContext& ctx) {
   if (ctx.node.op_type == "Bernoulli")
     OW_RETURN_IF_ERROR(check_dtype(ctx, 0, {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}));
   ctx.set_output(0, s->dtype == DType::kUndefined ? ctx.in(0).dtype : s->dtype, ctx.in(0).dims);
-  OW_CHECK(ctx.node.op_type == "Bernoulli" || is_float(ctx.outputs[0].dtype), INVALID_MODEL, "%s: cannot make random %s values",
+  OW_CHECK(ctx.node.op_type == "Bernoulli" || dtype_is_float(ctx.outputs[0].dtype), INVALID_MODEL, "%s: cannot make random %s values",
            ctx.node.describe().c_str(), dtype_name(ctx.outputs[0].dtype));
   return Status::ok();
 }
@@ -81,7 +79,7 @@ Status run_random(KernelContext& ctx) {
     const size_t esize = dtype_size(y.dtype());
     for (int64_t i = 0; i < y.size(); i++) {
       if (!(u(s->engine) < ctx.in(0).float_at(i))) continue;
-      if (is_float(y.dtype())) y.set_float_at(i, 1);
+      if (dtype_is_float(y.dtype())) y.set_float_at(i, 1);
       else static_cast<uint8_t*>(y.raw())[static_cast<size_t>(i) * esize] = 1;  // little-endian integer 1
     }
   } else if (ctx.node.op_type.find("Normal") != std::string::npos) {

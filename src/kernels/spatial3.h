@@ -31,4 +31,21 @@ inline Geom3 geom3(const Window& w, const Dims& in, const Dims& out) {
   return g;
 }
 
+// Calls f(tap, iz, iy, ix, inside) for each tap of the window of output (oz, oy, ox), in kernel
+// order (tap indexes the kernel); `inside` is false for taps in the padding.
+template <class F>
+inline void for_each_tap(const Geom3& g, int64_t oz, int64_t oy, int64_t ox, F&& f) {
+  int64_t tap = 0;
+  for (int64_t kz = 0; kz < g.k[0]; kz++) {
+    const int64_t iz = oz * g.s[0] - g.pb[0] + kz * g.d[0];
+    for (int64_t ky = 0; ky < g.k[1]; ky++) {
+      const int64_t iy = oy * g.s[1] - g.pb[1] + ky * g.d[1];
+      for (int64_t kx = 0; kx < g.k[2]; kx++, tap++) {
+        const int64_t ix = ox * g.s[2] - g.pb[2] + kx * g.d[2];
+        f(tap, iz, iy, ix, iz >= 0 && iz < g.in[0] && iy >= 0 && iy < g.in[1] && ix >= 0 && ix < g.in[2]);
+      }
+    }
+  }
+}
+
 }  // namespace onnxwasm

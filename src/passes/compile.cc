@@ -19,6 +19,14 @@ bool foldable(const std::string& op_type) {
   return op_type.rfind("Random", 0) != 0 && op_type != "Bernoulli" && op_type != "Multinomial";
 }
 
+// A value whose type inference has not reached yet.
+ProgramValue untyped_value(const std::string& name) {
+  ProgramValue v;
+  v.name = name;
+  v.type = ValueType{DType::kUndefined, {}, false};
+  return v;
+}
+
 // The newest ai.onnx opset this build knows (onnx 1.17 defines 22): ops of a newer opset may
 // mean something else, so such models are refused rather than run with old semantics.
 constexpr int64_t kMaxOnnxOpset = 22;
@@ -140,7 +148,7 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
     auto it = ids.find(name);
     if (it != ids.end()) return it->second;
     int id = static_cast<int>(p.values.size());
-    p.values.push_back(ProgramValue{name, ValueType{DType::kUndefined, {}, false}, nullptr, 0});
+    p.values.push_back(untyped_value(name));
     forward.push_back(id);
     ids.emplace(name, id);
     return id;
@@ -165,7 +173,7 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
     // A name this graph defines itself (read by a sibling subgraph) gets an unused slot.
     int id = static_cast<int>(p.values.size());
     if (ids.count(name)) {
-      p.values.push_back(ProgramValue{"", ValueType{DType::kUndefined, {}, false}, nullptr, 0});
+      p.values.push_back(untyped_value(""));
       forward.push_back(id);
     } else {
       id = value_id(name);
@@ -335,9 +343,11 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
     }
     p.output_infos.push_back(info);
   }
-  for (ProgramNode& pn : p.nodes)
-    for (int id : pn.inputs) if (id >= 0) p.values[id].num_uses++;
-  for (int id : p.outputs) p.values[id].num_uses++;
+  for (size_t i = 0; i < p.nodes.size(); i++) {
+    for (int id : p.nodes[i].inputs) if (id >= 0) p.values[id].users.push_back(static_cast<int>(i));
+    for (int id : p.nodes[i].outputs) if (id >= 0) p.values[id].producer = static_cast<int>(i);
+  }
+  for (int id : p.outputs) p.values[id].users.push_back(-1);
   return p;
 }
 

@@ -25,7 +25,8 @@ struct ProgramValue {
   ValueType type;
   TensorPtr constant;  // set for initializers and folded values
   std::shared_ptr<const QuantOrigin> quant;  // set for folded DequantizeLinear of constants
-  int num_uses = 0;    // by plan nodes and graph outputs
+  std::vector<int> users;  // nodes reading it (indices into Program::nodes), -1 for a graph output
+  int producer = -1;       // the node making it (-1: an input or a constant)
 };
 
 struct ProgramNode {

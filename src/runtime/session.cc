@@ -101,6 +101,7 @@ void Session::drop_copied_constants() {
     for (int id : r->referenced_constants()) keep[id] = true;
 #endif
   for (size_t id = 0; id < p.values.size(); id++) {
+    p.values[id].quant.reset();  // the integer weights a qint8 convolution packed
     if (keep[id] || !p.values[id].constant) continue;
     p.values[id].constant.reset();
     model_->graph.initializers.erase(p.values[id].name);

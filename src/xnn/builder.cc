@@ -24,14 +24,8 @@ Status xnn_check(xnn_status status, const char* call, const Node& node) {
 }
 
 XnnBuilder::XnnBuilder(const Program& program, xnn_subgraph_t subgraph, std::vector<int> inputs,
-                       std::vector<int> outputs, const std::vector<std::vector<int>>* consumers)
-    : program_(program), subgraph_(subgraph), inputs_(std::move(inputs)), outputs_(std::move(outputs)),
-      consumers_(consumers) {}
-
-const std::vector<int>& XnnBuilder::consumers(int id) const {
-  static const std::vector<int> none;
-  return consumers_ ? (*consumers_)[id] : none;
-}
+                       std::vector<int> outputs)
+    : program_(program), subgraph_(subgraph), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {}
 
 bool XnnBuilder::is_output(int id) const {
   return std::find(outputs_.begin(), outputs_.end(), id) != outputs_.end();
@@ -72,9 +66,11 @@ Result<uint32_t> XnnBuilder::define_channelwise(xnn_datatype type, const Dims& d
   return id;
 }
 
-const void* XnnBuilder::packed_bytes(std::vector<uint8_t> data) {
-  data.resize(data.size() + 16);  // XNNPACK may read up to 16 bytes past static data
-  packed_bytes_.push_back(std::make_unique<std::vector<uint8_t>>(std::move(data)));
+const void* XnnBuilder::packed_bytes(const void* data, size_t size) {
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  // XNNPACK may read up to 16 bytes past static data.
+  packed_bytes_.push_back(std::make_unique<std::vector<uint8_t>>(size + 16));
+  std::copy(bytes, bytes + size, packed_bytes_.back()->begin());
   return packed_bytes_.back()->data();
 }
 

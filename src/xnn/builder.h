@@ -24,10 +24,23 @@ int64_t nhwc_axis(int64_t nchw_axis);
 
 Status xnn_check(xnn_status status, const char* call, const Node& node);
 
+// Convolution weights [O][I][taps] (ONNX OIHW) -> XNNPACK's [O][taps][I] (OHWI).
+template <class T>
+std::vector<T> oihw_to_ohwi(const T* src, int64_t out_channels, int64_t in_channels, int64_t taps) {
+  std::vector<T> dst(static_cast<size_t>(out_channels * in_channels * taps));
+  for (int64_t o = 0; o < out_channels; o++) {
+    const T* s = src + o * in_channels * taps;
+    T* d = dst.data() + o * in_channels * taps;
+    for (int64_t i = 0; i < in_channels; i++)
+      for (int64_t t = 0; t < taps; t++) d[t * in_channels + i] = s[i * taps + t];
+  }
+  return dst;
+}
+
 class XnnBuilder {
  public:
   XnnBuilder(const Program& program, xnn_subgraph_t subgraph, std::vector<int> inputs,
-             std::vector<int> outputs, const std::vector<std::vector<int>>* consumers = nullptr);
+             std::vector<int> outputs);
   const Program& program() const { return program_; }
   xnn_subgraph_t subgraph() const { return subgraph_; }
   const ValueType& type(int id) const { return program_.values[id].type; }
@@ -68,9 +81,7 @@ class XnnBuilder {
   Result<uint32_t> define_channelwise(xnn_datatype type, const Dims& dims, std::vector<float> scales, const void* data,
                                       const Node& node);
   // Bytes a packing operator reads when the runtime is created (freed by release_packed).
-  const void* packed_bytes(std::vector<uint8_t> data);
-  // The program nodes reading value `id` (-1: a graph output); empty without consumers.
-  const std::vector<int>& consumers(int id) const;
+  const void* packed_bytes(const void* data, size_t size);
   // The region's nodes are [first, last] of the program; `id` is read after the region.
   void set_span(int first, int last) { first_ = first; last_ = last; }
   bool in_region(int node_index) const { return node_index >= first_ && node_index <= last_; }
@@ -97,7 +108,6 @@ class XnnBuilder {
   std::vector<std::unique_ptr<std::vector<float>>> buffers_, packed_;
   std::vector<std::unique_ptr<std::vector<uint8_t>>> packed_bytes_;
   std::vector<int> referenced_;
-  const std::vector<std::vector<int>>* consumers_;
   std::map<int, Quantized> quantized_;
   std::map<int, int> dequantized_;
   std::vector<int> fused_;

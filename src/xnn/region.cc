@@ -26,8 +26,6 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
   return Status::ok();
 }
 
-// `consumers[v]`: the program nodes reading value v (-1 for a graph output). A region is a
-// contiguous run of nodes, so "read after the region" is a range check.
 // Rough multiply-adds of a region: convolutions and matrix products by their weights, the
 // rest by their outputs.
 double region_work(const Program& p, const std::vector<int>& nodes) {
@@ -50,8 +48,8 @@ double region_work(const Program& p, const std::vector<int>& nodes) {
   return work;
 }
 
-Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool,
-                                                const std::vector<std::vector<int>>& consumers) {
+// A region is a contiguous run of nodes, so "read after the region" is a range check.
+Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool) {
   auto r = std::make_unique<XnnRegion>();
   r->nodes_ = std::move(nodes);
   std::set<int> produced, seen_in;
@@ -66,7 +64,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   for (int ni : r->nodes_)
     for (int id : p.nodes[ni].outputs) {
       if (id < 0) continue;
-      for (int c : consumers[id])
+      for (int c : p.values[id].users)
         if (c < first_index || c > last_index) {
           r->outputs_.push_back(id);
           break;
@@ -78,7 +76,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   xnn_subgraph_t sg = nullptr;
   OW_RETURN_IF_ERROR(xnn_check(xnn_create_subgraph(static_cast<uint32_t>(r->inputs_.size() + r->outputs_.size()), 0, &sg),
                                "xnn_create_subgraph", first));
-  XnnBuilder b(p, sg, r->inputs_, r->outputs_, &consumers);
+  XnnBuilder b(p, sg, r->inputs_, r->outputs_);
   b.set_span(first_index, last_index);
   Status st;
   for (int ni : r->nodes_) {
@@ -107,17 +105,10 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
   OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
-  std::vector<std::vector<int>> consumers(p.values.size());
-  for (size_t ni = 0; ni < p.nodes.size(); ni++)
-    for (int id : p.nodes[ni].inputs) if (id >= 0) consumers[id].push_back(static_cast<int>(ni));
-  for (int id : p.outputs) consumers[id].push_back(-1);
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
   // A region's inputs and outputs are float: a QuantizeLinear and the DequantizeLinears that
   // read it must land in the same run of claimed nodes, else they stay on reference kernels.
-  std::vector<int> producer(p.values.size(), -1);
-  for (size_t i = 0; i < p.nodes.size(); i++)
-    for (int id : p.nodes[i].outputs) if (id >= 0) producer[id] = static_cast<int>(i);
   for (bool changed = true; changed;) {
     changed = false;
     std::vector<int> run_of(p.nodes.size(), -1);
@@ -130,8 +121,11 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
       const ProgramNode& pn = p.nodes[i];
       bool split = false;
       if (pn.node->op_type == "QuantizeLinear")
-        for (int c : consumers[pn.outputs[0]]) split |= c < 0 || run_of[c] != run_of[i];
-      if (pn.node->op_type == "DequantizeLinear") split = producer[pn.inputs[0]] < 0 || run_of[producer[pn.inputs[0]]] != run_of[i];
+        for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
+      if (pn.node->op_type == "DequantizeLinear") {
+        const int from = p.values[pn.inputs[0]].producer;
+        split = from < 0 || run_of[from] != run_of[i];
+      }
       if (split) claim[i] = false, changed = true;
     }
   }
@@ -139,7 +133,7 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;
     while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
-    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool, consumers);
+    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool);
     if (!region.is_ok()) {
       if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
       plan.fallbacks += region.status().message() + "\n";

@@ -28,8 +28,7 @@ class XnnRegion {
   Status run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const;
 
  private:
-  friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*,
-                                                         const std::vector<std::vector<int>>&);
+  friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*);
   std::vector<int> nodes_, inputs_, outputs_, referenced_;
   xnn_runtime* runtime_ = nullptr;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/spatial.h"
 #include "passes/program.h"
 #include "xnn/builder.h"
 
@@ -44,9 +45,9 @@ Status lower_softmax(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_quantize(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
-// (through Relu/Clip): defined as one qint8 convolution when `b` allows; false when the
-// pattern does not hold (the float lowering then runs).
-Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, XnnBuilder* b);
+// (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
+// the pattern does not hold (the float lowering then runs).
+Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b);
 
 // "not claimed" reasons are plain statuses with this code; they never reach the user.
 #define OW_XNN_REQUIRE(cond, ...) OW_CHECK(cond, UNSUPPORTED_OP, __VA_ARGS__)

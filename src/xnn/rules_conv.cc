@@ -21,7 +21,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   int64_t m = w.dims()[0], cg = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
   if (!b) return Status::ok();
-  OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, b));
+  OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, win, b));
   if (quantized) return Status::ok();
 
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
@@ -30,16 +30,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
     // Depthwise and 1x1 filters: OIHW already is XNNPACK's OHWI order, no copy needed.
     OW_ASSIGN_OR_RETURN(filter, b->packed_view(w, {m, kh, kw, cg}, n));
   } else {
-    std::vector<float> ohwi(static_cast<size_t>(w.size()));
-    const float* src = w.data<float>();
-    const int64_t taps = kh * kw;
-    for (int64_t o = 0; o < m; o++) {
-      // One output channel: [cg][taps] -> [taps][cg], a small transpose.
-      const float* s = src + o * cg * taps;
-      float* d = ohwi.data() + o * cg * taps;
-      for (int64_t i = 0; i < cg; i++)
-        for (int64_t t = 0; t < taps; t++) d[t * cg + i] = s[i * taps + t];
-    }
+    std::vector<float> ohwi = oihw_to_ohwi(w.data<float>(), m, cg, kh * kw);
     OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
   }
   uint32_t bias = XNN_INVALID_VALUE_ID;

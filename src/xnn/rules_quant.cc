@@ -7,9 +7,7 @@
 // value equals the reference kernels' except the qint8 convolution's own rounding (one step).
 // Only per-tensor activation parameters (one constant scale and zero point) are taken.
 #include <cmath>
-#include <cstring>
 
-#include "kernels/spatial.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
@@ -43,30 +41,14 @@ Result<QParams> qparams(const ProgramNode& pn, const Program& p) {
   return QParams{scale, q == DType::kUint8 ? zp - 128 : zp};
 }
 
-// The node producing value `id`, or -1.
-int producer(const Program& p, int id) {
-  for (size_t i = 0; i < p.nodes.size(); i++)
-    for (int o : p.nodes[i].outputs)
-      if (o == id) return static_cast<int>(i);
-  return -1;
-}
-
-bool is_graph_output(const Program& p, int id) {
-  for (int o : p.outputs)
-    if (o == id) return true;
-  return false;
-}
-
 // A QuantizeLinear whose output only DequantizeLinear nodes with the same parameters read.
 Result<QParams> quantize_pair(const ProgramNode& pn, const Program& p) {
   OW_ASSIGN_OR_RETURN(QParams q, qparams(pn, p));
   const int out = pn.outputs[0];
-  OW_XNN_REQUIRE(!is_graph_output(p, out), "the quantized value is a graph output");
   bool any = false;
-  for (const ProgramNode& c : p.nodes) {
-    bool reads = false;
-    for (int id : c.inputs) reads |= id == out;
-    if (!reads) continue;
+  for (int user : p.values[out].users) {
+    OW_XNN_REQUIRE(user >= 0, "the quantized value is a graph output");
+    const ProgramNode& c = p.nodes[user];
     OW_XNN_REQUIRE(c.node->op_type == "DequantizeLinear" && c.node->domain.empty() && c.inputs[0] == out,
                    "the quantized value feeds %s", c.node->op_type.c_str());
     auto cq = qparams(c, p);
@@ -100,7 +82,7 @@ Status lower_dequantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   OW_ASSIGN_OR_RETURN(QParams q, qparams(pn, p));
   (void)q;
   OW_XNN_REQUIRE(!p.values[pn.inputs[0]].constant, "a constant (folded unless its consumer needs it)");
-  const int from = producer(p, pn.inputs[0]);
+  const int from = p.values[pn.inputs[0]].producer;
   OW_XNN_REQUIRE(from >= 0 && p.nodes[from].node->op_type == "QuantizeLinear" && quantize_pair(p.nodes[from], p).is_ok(),
                  "the input does not come from a QuantizeLinear");
   if (!b) return Status::ok();
@@ -117,7 +99,7 @@ Status lower_dequantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   return Status::ok();
 }
 
-Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b) {
   const Node& n = *pn.node;
   const int src = b->dequantized_source(pn.inputs[0]);
   const XnnBuilder::Quantized* qin = src >= 0 ? b->quantized(src) : nullptr;
@@ -133,7 +115,7 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, XnnBuilder*
   if (!(nscale == 1 || (nscale == m && wq.axis == 0))) return false;
   // Conv -> [Relu] -> QuantizeLinear, each the only reader of the one before, all in this region.
   auto only_reader = [&](int id) -> int {
-    const std::vector<int>& c = b->consumers(id);
+    const std::vector<int>& c = p.values[id].users;
     return c.size() == 1 && c[0] >= 0 && b->in_region(c[0]) ? c[0] : -1;
   };
   int next = only_reader(pn.outputs[0]), relu = -1;
@@ -142,46 +124,35 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, XnnBuilder*
     next = only_reader(p.nodes[relu].outputs[0]);
   }
   if (next < 0 || p.nodes[next].node->op_type != "QuantizeLinear" || !xnn_can_claim(p.nodes[next], p).is_ok()) return false;
-  auto qo = quantize_pair(p.nodes[next], p);
-  if (!qo.is_ok()) return false;
-
-  OW_ASSIGN_OR_RETURN(WindowAttrs attrs, parse_window_attrs(n, false));
-  const Dims& x = p.values[pn.inputs[0]].type.dims;
-  OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
+  OW_ASSIGN_OR_RETURN(const QParams out_q, qparams(p.nodes[next], p));  // claimable: the pair holds
   const int64_t group = attr_int(n, "group", 1);
-  // Weights OIHW -> OHWI, int8.
-  std::vector<uint8_t> ohwi(static_cast<size_t>(w.size()));
-  const int8_t* ws = w.data<int8_t>();
-  for (int64_t o = 0; o < m; o++)
-    for (int64_t i = 0; i < cg; i++)
-      for (int64_t y = 0; y < kh; y++)
-        for (int64_t xx = 0; xx < kw; xx++)
-          ohwi[((o * kh + y) * kw + xx) * cg + i] = static_cast<uint8_t>(ws[((o * cg + i) * kh + y) * kw + xx]);
   std::vector<float> wscale(static_cast<size_t>(m));
   for (int64_t o = 0; o < m; o++) wscale[o] = wq.scale->data<float>()[nscale == 1 ? 0 : o];
-  uint32_t filter, bias = XNN_INVALID_VALUE_ID;
-  const void* wdata = b->packed_bytes(std::move(ohwi));
-  // Per-channel (qcint8) even for one scale: XNNPACK's newer, faster int8 kernels.
-  OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale, wdata, n));
-  if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
-    // The bias in int32 at scale input * weight (as QLinearConv takes it), from its float value.
+  // The bias in int32 at scale input * weight (as QLinearConv takes it), from its float value.
+  const bool has_bias = pn.inputs.size() > 2 && pn.inputs[2] >= 0;
+  std::vector<int32_t> bias_q;
+  std::vector<float> bscale(static_cast<size_t>(m));
+  if (has_bias) {
     const Tensor* bf = p.values[pn.inputs[2]].constant.get();
     if (!bf || bf->dtype() != DType::kFloat32 || bf->size() != m) return false;
-    std::vector<uint8_t> bytes(static_cast<size_t>(m) * 4);
-    std::vector<float> bscale(static_cast<size_t>(m));
     for (int64_t o = 0; o < m; o++) {
       bscale[o] = qin->scale * wscale[o];
       const double v = std::nearbyint(static_cast<double>(bf->data<float>()[o]) / bscale[o]);
       if (!(std::fabs(v) < 2147483647.0)) return false;
-      const int32_t iv = static_cast<int32_t>(v);
-      memcpy(&bytes[o * 4], &iv, 4);
+      bias_q.push_back(static_cast<int32_t>(v));
     }
-    const void* bdata = b->packed_bytes(std::move(bytes));
-    OW_ASSIGN_OR_RETURN(bias, b->define_channelwise(xnn_datatype_qcint32, {m}, bscale, bdata, n));
+  }
+  const std::vector<int8_t> ohwi = oihw_to_ohwi(w.data<int8_t>(), m, cg, kh * kw);
+  // Per-channel (qcint8) even for one scale: XNNPACK's newer, faster int8 kernels.
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
+                                                             b->packed_bytes(ohwi.data(), ohwi.size()), n));
+  uint32_t bias = XNN_INVALID_VALUE_ID;
+  if (has_bias) {
+    OW_ASSIGN_OR_RETURN(bias, b->define_channelwise(xnn_datatype_qcint32, {m}, bscale,
+                                                    b->packed_bytes(bias_q.data(), bias_q.size() * 4), n));
   }
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNHWC, n));
   const int q_out = p.nodes[next].outputs[0];
-  const QParams out_q = qo.value();
   OW_ASSIGN_OR_RETURN(uint32_t out, b->define_quantized(xnn_datatype_qint8, dims_in_layout(p.values[q_out].type.dims, Layout::kNHWC),
                                                         out_q.scale, out_q.zero_point, nullptr, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
