@@ -78,6 +78,22 @@ class JsExternalData : public ExternalData {
   val source_;
 };
 
+// The model's bytes, answered by JS (js/src/backend.js): `read(offset, length, ptr)` copies
+// them from the caller's array into the heap and gives '' or an error string.
+class JsModelReader : public ModelReader {
+ public:
+  explicit JsModelReader(val source) : source_(std::move(source)) {}
+  Status read(size_t offset, size_t n, void* dst) override {
+    std::string err = source_.call<std::string>("read", static_cast<double>(offset), static_cast<double>(n),
+                                                reinterpret_cast<uintptr_t>(dst));
+    OW_CHECK(err.empty(), INVALID_ARGUMENT, "%s", err.c_str());
+    return Status::ok();
+  }
+
+ private:
+  val source_;
+};
+
 // One value of run()'s feeds as a Tensor (numeric data as a view of the JS-owned heap copy).
 Result<Tensor> value_from_js(const std::string& name, val v, bool top) {
   std::string kind = v["kind"].as<std::string>();
@@ -149,7 +165,7 @@ val value_to_js(const Tensor& t) {
 
 class WasmSession {
  public:
-  CallStatus load(uintptr_t data, size_t size, int num_threads, bool use_xnnpack, bool strict, val free_dims,
+  CallStatus load(val bytes, size_t size, int num_threads, bool use_xnnpack, bool strict, val free_dims,
                   val external) {
     SessionOptions opts;
     opts.num_threads = num_threads;
@@ -160,13 +176,9 @@ class WasmSession {
       std::string k = keys[i].as<std::string>();
       opts.free_dims[k] = static_cast<int64_t>(free_dims[k].as<double>());
     }
-    // The model bytes are ours to free (JS dropped them when it called): free them as soon
-    // as they are parsed, before the weights are converted and packed.
-    void* bytes = reinterpret_cast<void*>(data);
-    auto release = [&bytes] { free(bytes); bytes = nullptr; };
+    JsModelReader reader(bytes);
     JsExternalData ext(external);
-    auto model = load_model(static_cast<const uint8_t*>(bytes), size, release, &ext);
-    release();
+    auto model = load_model(reader, size, &ext);
     if (!model.is_ok()) return to_call(model.status());
     auto r = Session::create(model.take(), opts);
     if (!r.is_ok()) return to_call(r.status());

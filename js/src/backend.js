@@ -69,7 +69,7 @@ export class BackendSession {
   static async createNow(bytes, { numThreads, useXnnpack = true, strict = false, freeDimensionOverrides = {}, externalData }) {
     const state = await acquire(numThreads);
     const mod = state.module;
-    let handle = null, ptr = 0;
+    let handle = null;
     try {
       // The engine keeps one thread pool per thread count for the module's lifetime
       // (ThreadPool::shared): only the first session at a count needs idle workers for it.
@@ -78,14 +78,22 @@ export class BackendSession {
         if (isNode) mod.unrefWorkers();
         state.pools.add(numThreads);
       }
-      ptr = mod._malloc(bytes.length || 1);
-      if (!ptr) throw new OnnxWasmError('OUT_OF_MEMORY', `could not allocate ${bytes.length} bytes for the model`);
-      mod.heapU8().set(bytes, ptr);
       handle = new mod.WasmSession();
-      const owned = ptr;
-      ptr = 0;  // load() frees the bytes itself, as soon as they are parsed
       externalData.heapU8 = () => mod.heapU8();
-      check(handle.load(owned, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides, externalData));
+      // The engine reads the model from this array piece by piece as it parses (each byte is
+      // copied into the heap once): the whole model never sits in the heap beside its parsed
+      // tensors. Called from inside wasm, so it answers with a value, never an exception.
+      const reader = {
+        read(offset, length, ptr) {
+          try {
+            mod.heapU8().set(bytes.subarray(offset, offset + length), ptr);
+            return '';
+          } catch (e) {
+            return `could not read the model bytes: ${e && e.message}`;
+          }
+        },
+      };
+      check(handle.load(reader, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides, externalData));
       const s = new BackendSession(state, handle);
       handle = null;
       return s;
@@ -94,8 +102,6 @@ export class BackendSession {
       if (handle && !state.dead) handle.delete();
       releaseModule(state);
       throw err;
-    } finally {
-      if (ptr && !state.dead) mod._free(ptr);
     }
   }
 

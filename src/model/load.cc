@@ -4,10 +4,12 @@
 // (through an ExternalData the embedder gives, locations confined to the model's folder).
 #include "model/load.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 
 #include "onnx/onnx.pb.h"
@@ -335,9 +337,9 @@ Status convert_graph(onnx::GraphProto& p, Graph* g, int depth, ExternalData* ext
 
 // Cold path: protobuf-lite only says "failed", so walk the wire format ourselves to say
 // where it broke (top-level field number and byte offset).
-std::string locate_parse_error(const uint8_t* data, size_t size) {
+std::string locate_parse_error(google::protobuf::io::ZeroCopyInputStream* stream, size_t size) {
   using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::CodedInputStream in(data, static_cast<int>(size));
+  google::protobuf::io::CodedInputStream in(stream);
   in.SetRecursionLimit(100);
   while (true) {
     int offset = in.CurrentPosition();
@@ -355,26 +357,40 @@ std::string locate_parse_error(const uint8_t* data, size_t size) {
   }
 }
 
-}  // namespace
+// A ModelReader as the sequential stream protobuf parses from; a failed read ends the stream
+// and is kept, to be reported instead of a parse error.
+class ReaderStream : public google::protobuf::io::CopyingInputStream {
+ public:
+  ReaderStream(ModelReader& reader, size_t size) : reader_(reader), size_(size) {}
+  int Read(void* buffer, int n) override {
+    size_t take = std::min(static_cast<size_t>(n), size_ - pos_);
+    if (take == 0) return 0;
+    status_ = reader_.read(pos_, take, buffer);
+    if (!status_.is_ok()) return -1;
+    pos_ += take;
+    return static_cast<int>(take);
+  }
+  const Status& status() const { return status_; }
 
-Result<Tensor> load_tensor(const uint8_t* data, size_t size) {
-  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL, "tensor is %zu bytes; protobuf limits a message to 2 GB", size);
-  onnx::TensorProto proto;
-  OW_CHECK(proto.ParseFromArray(data, static_cast<int>(size)), INVALID_MODEL, "not a valid TensorProto");
-  OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(proto, "tensor", nullptr));
-  return std::move(*t);
-}
+ private:
+  ModelReader& reader_;
+  size_t size_, pos_ = 0;
+  Status status_;
+};
 
-Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed,
-                         ExternalData* external) {
-  OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");
-  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL,
-           "model is %zu bytes; protobuf limits a model to 2 GB", size);
-  onnx::ModelProto proto;
-  if (!proto.ParseFromArray(data, static_cast<int>(size)))
-    return make_status(Code::INVALID_MODEL, "not a valid ONNX model: %s",
-                       locate_parse_error(data, size).c_str());
-  if (parsed) parsed();
+class ArrayReader : public ModelReader {
+ public:
+  explicit ArrayReader(const uint8_t* data) : data_(data) {}
+  Status read(size_t offset, size_t n, void* dst) override {
+    memcpy(dst, data_ + offset, n);
+    return Status::ok();
+  }
+
+ private:
+  const uint8_t* data_;
+};
+
+Result<Model> convert_model(onnx::ModelProto& proto, ExternalData* external) {
   OW_CHECK(proto.has_graph(), INVALID_MODEL,
            "not an ONNX model: the ModelProto has no graph (field 7)");
   OW_CHECK(proto.ir_version() >= 1, INVALID_MODEL, "ir_version %lld is invalid",
@@ -390,6 +406,45 @@ Result<Model> load_model(const uint8_t* data, size_t size, const std::function<v
   if (m.opsets.empty()) m.opsets[""] = 1;
   OW_RETURN_IF_ERROR(convert_graph(*proto.mutable_graph(), &m.graph, 0, external));
   return m;
+}
+
+}  // namespace
+
+Result<Tensor> load_tensor(const uint8_t* data, size_t size) {
+  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL, "tensor is %zu bytes; protobuf limits a message to 2 GB", size);
+  onnx::TensorProto proto;
+  OW_CHECK(proto.ParseFromArray(data, static_cast<int>(size)), INVALID_MODEL, "not a valid TensorProto");
+  OW_ASSIGN_OR_RETURN(TensorPtr t, convert_tensor(proto, "tensor", nullptr));
+  return std::move(*t);
+}
+
+Result<Model> load_model(ModelReader& reader, size_t size, ExternalData* external) {
+  OW_CHECK(size > 0, INVALID_MODEL, "model is empty (0 bytes)");
+  OW_CHECK(size < (size_t(1) << 31), INVALID_MODEL,
+           "model is %zu bytes; protobuf limits a model to 2 GB", size);
+  // The parsed tensors take up to `size` bytes: fail cleanly now if the heap cannot give them
+  // (an allocation failing inside protobuf would abort).
+  void* room = malloc(size);
+  OW_CHECK(room != nullptr, OUT_OF_MEMORY, "could not allocate %zu bytes for the model's tensors", size);
+  free(room);
+  constexpr int kChunk = 1 << 18;
+  onnx::ModelProto proto;
+  {
+    ReaderStream source(reader, size);
+    google::protobuf::io::CopyingInputStreamAdaptor stream(&source, kChunk);
+    if (!proto.ParseFromZeroCopyStream(&stream)) {
+      OW_RETURN_IF_ERROR(source.status().with_context("reading the model"));
+      ReaderStream again(reader, size);
+      google::protobuf::io::CopyingInputStreamAdaptor restream(&again, kChunk);
+      return make_status(Code::INVALID_MODEL, "not a valid ONNX model: %s", locate_parse_error(&restream, size).c_str());
+    }
+  }
+  return convert_model(proto, external);
+}
+
+Result<Model> load_model(const uint8_t* data, size_t size, ExternalData* external) {
+  ArrayReader reader(data);
+  return load_model(reader, size, external);
 }
 
 }  // namespace onnxwasm

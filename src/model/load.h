@@ -3,7 +3,6 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 
 #include "core/status.h"
 #include "ir/graph.h"
@@ -11,13 +10,23 @@
 
 namespace onnxwasm {
 
-// Parses and validates the model's structure (types, tensor sizes, attribute kinds). On a
-// protobuf failure the message names the field and byte offset where parsing stopped.
-// Parses and converts a model. `parsed`, when given, is called as soon as `data` is no longer
-// needed (after parsing, before conversion), so a caller can free the bytes early. Tensors
-// with external data are read through `external` (without one, they are INVALID_MODEL).
-Result<Model> load_model(const uint8_t* data, size_t size, const std::function<void()>& parsed = nullptr,
-                         ExternalData* external = nullptr);
+// A model's bytes, read front to back in pieces. The wasm embedder reads them from the
+// caller's JS copy: the whole model then never sits in the heap beside its parsed form, and
+// loading peaks near one copy of the weights instead of two.
+class ModelReader {
+ public:
+  virtual ~ModelReader() = default;
+  // Copies bytes [offset, offset + n) of the model to dst.
+  virtual Status read(size_t offset, size_t n, void* dst) = 0;
+};
+
+// Parses, validates (types, tensor sizes, attribute kinds) and converts a model of `size`
+// bytes. On a protobuf failure the message names the field and byte offset where parsing
+// stopped. Tensors with external data are read through `external` (without one, they are
+// INVALID_MODEL).
+Result<Model> load_model(ModelReader& reader, size_t size, ExternalData* external = nullptr);
+// The same, for bytes already in memory.
+Result<Model> load_model(const uint8_t* data, size_t size, ExternalData* external = nullptr);
 
 // A serialized TensorProto (the ONNX test data's *.pb files) as a Tensor.
 Result<Tensor> load_tensor(const uint8_t* data, size_t size);

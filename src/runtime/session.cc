@@ -51,7 +51,24 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
   plan->xnn = std::make_unique<XnnPlan>();
 #ifdef ONNXWASM_HAVE_XNNPACK
   if (options_.use_xnnpack) {
-    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work));
+    // A static session never compiles again: each constant is freed as soon as XNNPACK has
+    // packed every read of it, so the weights are not held twice while the rest pack.
+    bool fixed = co.input_dims.empty();
+    for (int id : program.inputs) fixed &= dims_known(program.values[id].type.dims);
+    ConstantHandoff handoff;
+    handoff.release = [values = &plan->program.values, model = model_.get()](int id) {
+      model->graph.initializers.erase((*values)[id].name);
+      (*values)[id].constant.reset();
+      (*values)[id].quant.reset();
+    };
+    // Held only by the program and the session's model: no caller shares it.
+    handoff.exclusive = [values = &plan->program.values, model = model_.get()](int id) {
+      const TensorPtr& c = (*values)[id].constant;
+      auto it = model->graph.initializers.find((*values)[id].name);
+      return c.use_count() == 1 + (it != model->graph.initializers.end() && it->second == c ? 1 : 0);
+    };
+    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work, fixed ? &handoff : nullptr,
+                                              generic_ ? generic_->xnn->workspace : nullptr));
     *plan->xnn = std::move(xnn);
   }
 #endif
@@ -270,6 +287,11 @@ std::string Session::debug_info() const {
   int q8 = 0;
   for (const auto& r : last_->xnn->regions) q8 += r->qint8_convolutions();
   if (q8) s += " (" + std::to_string(q8) + " convolutions in int8)";
+  size_t packed = 0, activations = 0;
+  for (const auto& r : last_->xnn->regions) packed += r->packed_bytes(), activations += r->activation_bytes();
+  if (!last_->xnn->regions.empty())
+    s += "\nXNNPACK memory: packed weights " + std::to_string(packed) + " bytes, activations " + std::to_string(activations) +
+         " bytes";
   if (!last_->xnn->fallbacks.empty()) s += "\nXNNPACK fallbacks:\n" + last_->xnn->fallbacks;
 #endif
   return s;

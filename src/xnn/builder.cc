@@ -66,14 +66,6 @@ Result<uint32_t> XnnBuilder::define_channelwise(xnn_datatype type, const Dims& d
   return id;
 }
 
-const void* XnnBuilder::packed_bytes(const void* data, size_t size) {
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
-  // XNNPACK may read up to 16 bytes past static data.
-  packed_bytes_.push_back(std::make_unique<std::vector<uint8_t>>(size + 16));
-  std::copy(bytes, bytes + size, packed_bytes_.back()->begin());
-  return packed_bytes_.back()->data();
-}
-
 Result<uint32_t> XnnBuilder::quantized_input(int id, Layout layout, const Node& node) {
   auto it = quantized_.find(id);
   OW_CHECK(it != quantized_.end(), INTERNAL, "%s: quantized value '%s' is not defined in its XNNPACK region",
@@ -114,19 +106,83 @@ Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& 
   return define(dims, buffers_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
 }
 
-Result<uint32_t> XnnBuilder::packed_tensor(std::vector<float> data, const Dims& dims, const Node& node) {
-  packed_.push_back(std::make_unique<std::vector<float>>(std::move(data)));
-  return define(dims, packed_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
+// Program reads of constant `id`: one per (node, input slot), none if a graph output.
+static int program_reads(const Program& p, int id) {
+  int reads = 0;
+  std::vector<int> users = p.values[id].users;
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  for (int u : users) {
+    if (u < 0) return -1;
+    for (int in : p.nodes[u].inputs) reads += in == id;
+  }
+  return reads;
 }
 
-Result<uint32_t> XnnBuilder::packed_view(const Tensor& constant, const Dims& dims, const Node& node) {
-  return define(dims, constant.raw(), XNN_INVALID_VALUE_ID, 0, node);
+const void* XnnBuilder::add_pack_source(PackSource source, const void* view) {
+  const void* ptr = view ? view : !source.floats.empty() ? static_cast<const void*>(source.floats.data())
+                                                          : static_cast<const void*>(source.bytes.data());
+  auto it = packing_.find(ptr);
+  if (it == packing_.end()) it = packing_.emplace(ptr, std::move(source)).first;
+  it->second.pending++;  // a view packed by more than one operator
+  return ptr;
+}
+
+Result<uint32_t> XnnBuilder::packed_tensor(std::vector<float> data, const Dims& dims, int source, const Node& node) {
+  PackSource s;
+  s.floats = std::move(data);
+  s.constant = source;
+  return define(dims, add_pack_source(std::move(s), nullptr), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+Result<uint32_t> XnnBuilder::packed_view(int id, const Dims& dims, const Node& node) {
+  PackSource s;
+  s.constant = id;
+  return define(dims, add_pack_source(std::move(s), constant(id)->raw()), XNN_INVALID_VALUE_ID, 0, node);
+}
+
+Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
+                                              const std::function<void(const float*, float*)>& reorder, const Node& node) {
+  const Tensor& c = *constant(id);
+  if (handoff_ && handoff_->exclusive(id) && program_reads(program_, id) == 1) {
+    // The session gave up the constant for good (static shapes, read only here): reorder its
+    // own storage through a transient copy of one weight.
+    std::vector<float> original(c.data<float>(), c.data<float>() + c.size());
+    reorder(original.data(), static_cast<float*>(const_cast<void*>(c.raw())));
+    consumed_ = true;
+    return packed_view(id, dims, node);
+  }
+  std::vector<float> copy(static_cast<size_t>(c.size()));
+  reorder(c.data<float>(), copy.data());
+  return packed_tensor(std::move(copy), dims, id, node);
+}
+
+const void* XnnBuilder::packed_bytes(const void* data, size_t size, int source) {
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  PackSource s;
+  s.bytes.assign(bytes, bytes + size);
+  s.bytes.resize(size + 16);  // XNNPACK may read up to 16 bytes past static data
+  s.constant = source;
+  return add_pack_source(std::move(s), nullptr);
+}
+
+void XnnBuilder::packed(const void* kernel, const void* bias) {
+  for (const void* ptr : {kernel, bias}) {
+    auto it = ptr ? packing_.find(ptr) : packing_.end();
+    if (it == packing_.end()) continue;
+    const int c = it->second.constant;
+    if (--it->second.pending == 0) packing_.erase(it);
+    if (c < 0 || !handoff_) continue;
+    if (++packed_reads_[c] == program_reads(program_, c)) {
+      handoff_->release(c);
+      consumed_ = true;
+    }
+  }
 }
 
 void XnnBuilder::release_packed() {
-  for (auto& b : packed_) std::fill(b->begin(), b->end(), std::numeric_limits<float>::quiet_NaN());
-  packed_.clear();
-  packed_bytes_.clear();
+  for (auto& kv : packing_) std::fill(kv.second.floats.begin(), kv.second.floats.end(), std::numeric_limits<float>::quiet_NaN());
+  packing_.clear();
 }
 
 // Permutes an NCHW-broadcastable constant (rank <= 4) into NHWC order.

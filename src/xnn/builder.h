@@ -5,6 +5,7 @@
 // makes region inputs and outputs external values in ONNX layout.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -12,6 +13,7 @@
 #include <xnnpack.h>
 
 #include "passes/program.h"
+#include "xnn/region.h"
 
 namespace onnxwasm {
 
@@ -26,15 +28,13 @@ Status xnn_check(xnn_status status, const char* call, const Node& node);
 
 // Convolution weights [O][I][taps] (ONNX OIHW) -> XNNPACK's [O][taps][I] (OHWI).
 template <class T>
-std::vector<T> oihw_to_ohwi(const T* src, int64_t out_channels, int64_t in_channels, int64_t taps) {
-  std::vector<T> dst(static_cast<size_t>(out_channels * in_channels * taps));
+void oihw_to_ohwi(const T* src, T* dst, int64_t out_channels, int64_t in_channels, int64_t taps) {
   for (int64_t o = 0; o < out_channels; o++) {
     const T* s = src + o * in_channels * taps;
-    T* d = dst.data() + o * in_channels * taps;
+    T* d = dst + o * in_channels * taps;
     for (int64_t i = 0; i < in_channels; i++)
       for (int64_t t = 0; t < taps; t++) d[t * in_channels + i] = s[i * taps + t];
   }
-  return dst;
 }
 
 class XnnBuilder {
@@ -56,12 +56,28 @@ class XnnBuilder {
   // A static float tensor whose data the region keeps alive (elementwise operands, read at
   // every run).
   Result<uint32_t> static_tensor(std::vector<float> data, const Dims& dims, const Node& node);
-  // Weights a packing operator (convolution, fully connected) copies when the runtime is
-  // created: `data` is freed right after (see release_packed), or for `packed_view`, never
-  // copied at all (the constant itself is dropped once every plan is built).
-  Result<uint32_t> packed_tensor(std::vector<float> data, const Dims& dims, const Node& node);
-  Result<uint32_t> packed_view(const Tensor& constant, const Dims& dims, const Node& node);
-  // Frees packed_tensor data once xnn_create_runtime has packed it; it is first overwritten
+  // --- Packed weights ---
+  // Weights a packing operator (convolution, fully connected) reads once, when the runtime is
+  // created. packed_tensor takes a copy made for it (reordered or scaled) from constant
+  // `source` (-1: none); packed_view hands XNNPACK constant `id`'s own memory.
+  Result<uint32_t> packed_tensor(std::vector<float> data, const Dims& dims, int source, const Node& node);
+  Result<uint32_t> packed_view(int id, const Dims& dims, const Node& node);
+  // Constant `id` (float) in the element order XNNPACK needs: `reorder(src, dst)` writes it.
+  // When the constant is the builder's to consume (handed off, not shared, and this is its only
+  // read in the program) it is reordered in place, so no second copy of it lives while the
+  // region packs; otherwise a reordered copy is packed.
+  Result<uint32_t> packed_reordered(int id, const Dims& dims, const std::function<void(const float*, float*)>& reorder,
+                                    const Node& node);
+  // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
+  const void* packed_bytes(const void* data, size_t size, int source);
+  // After an operator packed `kernel` and `bias` (PackedWeights calls it): the copies made for
+  // them are freed, and a constant every program read of which has now been packed is released
+  // through the handoff, when the session gave one (a static session: nothing reads it again).
+  void packed(const void* kernel, const void* bias);
+  void set_handoff(const ConstantHandoff* handoff) { handoff_ = handoff; }
+  // Constants were freed or reordered in place: the region cannot fall back if it fails.
+  bool consumed_constants() const { return consumed_; }
+  // Frees the copies left once xnn_create_runtime has packed them; they are first overwritten
   // with NaN so a read after creation shows in the parity tests instead of passing silently.
   void release_packed();
   // --- QDQ models (rules_quant.cc) ---
@@ -80,8 +96,6 @@ class XnnBuilder {
                                     const Node& node);
   Result<uint32_t> define_channelwise(xnn_datatype type, const Dims& dims, std::vector<float> scales, const void* data,
                                       const Node& node);
-  // Bytes a packing operator reads when the runtime is created (freed by release_packed).
-  const void* packed_bytes(const void* data, size_t size);
   // The region's nodes are [first, last] of the program; `id` is read after the region.
   void set_span(int first, int last) { first_ = first; last_ = last; }
   bool in_region(int node_index) const { return node_index >= first_ && node_index <= last_; }
@@ -105,8 +119,20 @@ class XnnBuilder {
   std::vector<int> inputs_, outputs_;
   struct Defined { Layout layout; std::map<Layout, uint32_t> ids; };
   std::map<int, Defined> values_;
-  std::vector<std::unique_ptr<std::vector<float>>> buffers_, packed_;
-  std::vector<std::unique_ptr<std::vector<uint8_t>>> packed_bytes_;
+  std::vector<std::unique_ptr<std::vector<float>>> buffers_;
+  // What each pointer handed to a packing operator is: a copy (owned here) or a view, the
+  // constant it came from, and how many operators still have to pack it.
+  struct PackSource {
+    std::vector<float> floats;
+    std::vector<uint8_t> bytes;
+    int constant = -1;
+    int pending = 0;
+  };
+  const void* add_pack_source(PackSource source, const void* view);
+  std::map<const void*, PackSource> packing_;
+  std::map<int, int> packed_reads_;  // constant id -> its reads packed so far
+  const ConstantHandoff* handoff_ = nullptr;
+  bool consumed_ = false;
   std::vector<int> referenced_;
   std::map<int, Quantized> quantized_;
   std::map<int, int> dequantized_;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
 #include "xnn/region.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <set>
 
 #include <xnnpack.h>
 
 #include "xnn/builder.h"
+#include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
@@ -14,6 +17,19 @@ namespace onnxwasm {
 XnnRegion::~XnnRegion() {
   if (runtime_) xnn_delete_runtime(runtime_);
 }
+
+Status XnnRegion::reshape() {
+  const size_t before = mallinfo().uordblks;  // the shared workspace grows if this region needs more
+  xnn_status st = xnn_reshape_runtime(runtime_);
+  if (st != xnn_status_success)
+    return make_status(st == xnn_status_out_of_memory ? Code::OUT_OF_MEMORY : Code::INTERNAL,
+           "xnn_reshape_runtime for the XNNPACK region starting at %s failed (status %d)", first_node_.c_str(), static_cast<int>(st));
+  const size_t after = mallinfo().uordblks;
+  activation_bytes_ = after > before ? after - before : 0;
+  return Status::ok();
+}
+
+size_t XnnRegion::packed_bytes() const { return weights_ ? weights_->bytes() : 0; }
 
 Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const {
   std::vector<xnn_external_value> ext;
@@ -49,7 +65,8 @@ double region_work(const Program& p, const std::vector<int>& nodes) {
 }
 
 // A region is a contiguous run of nodes, so "read after the region" is a range check.
-Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool) {
+Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<int> nodes, pthreadpool* pool,
+                                                const ConstantHandoff* handoff, xnn_workspace* workspace, bool* no_fallback) {
   auto r = std::make_unique<XnnRegion>();
   r->nodes_ = std::move(nodes);
   std::set<int> produced, seen_in;
@@ -78,6 +95,8 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
                                "xnn_create_subgraph", first));
   XnnBuilder b(p, sg, r->inputs_, r->outputs_);
   b.set_span(first_index, last_index);
+  b.set_handoff(handoff);
+  r->weights_ = std::make_unique<PackedWeights>([&b](const void* kernel, const void* bias) { b.packed(kernel, bias); });
   Status st;
   for (int ni : r->nodes_) {
     if (b.fused(ni)) continue;  // defined with the node before it (a qint8 convolution)
@@ -89,22 +108,31 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   if (st.is_ok())
     // Workers yield after each region instead of spinning: a page, another engine or the
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).
-    st = xnn_check(xnn_create_runtime_v2(sg, pool, XNN_FLAG_YIELD_WORKERS, &r->runtime_), "xnn_create_runtime_v2", first);
+    st = xnn_check(xnn_create_runtime_v4(sg, r->weights_->cache(), workspace, pool, XNN_FLAG_YIELD_WORKERS, &r->runtime_),
+                   "xnn_create_runtime_v4", first);
   xnn_delete_subgraph(sg);
+  // Constants already freed: the reference kernels cannot take these nodes back.
+  *no_fallback = !st.is_ok() && b.consumed_constants();
   OW_RETURN_IF_ERROR(st);
+  r->weights_->finalize();
   b.release_packed();
   r->qint8_convolutions_ = b.qint8_convolutions;
   r->buffers_ = b.take_buffers();
   r->referenced_ = b.referenced_constants();
-  // Shapes are static: reshape (and plan XNNPACK's memory) once, here.
-  OW_RETURN_IF_ERROR(xnn_check(xnn_reshape_runtime(r->runtime_), "xnn_reshape_runtime", first));
   return r;
 }
 
-Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, double serial_work) {
+Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, double serial_work,
+                         const ConstantHandoff* handoff, std::shared_ptr<xnn_workspace> workspace) {
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
   OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
+  if (!workspace) {
+    xnn_workspace_t w = nullptr;
+    OW_CHECK(xnn_create_workspace(&w) == xnn_status_success, OUT_OF_MEMORY, "xnn_create_workspace failed");
+    workspace.reset(w, [](xnn_workspace* x) { xnn_release_workspace(x); });
+  }
+  plan.workspace = workspace;
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
   // A region's inputs and outputs are float: a QuantizeLinear and the DequantizeLinears that
@@ -129,20 +157,48 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
       if (split) claim[i] = false, changed = true;
     }
   }
+  std::vector<std::vector<int>> runs;
   for (size_t i = 0; i < p.nodes.size();) {
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;
     while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
-    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool);
+    runs.push_back(std::move(run));
+  }
+  // Regions holding the largest weights pack first: their packed copies take fresh memory
+  // while the heap holds the most weights anyway, and the room their weights leave takes
+  // later, smaller ones (packing the largest last leaves its copy above everything).
+  std::vector<size_t> order(runs.size());
+  std::vector<size_t> largest(runs.size(), 0);
+  for (size_t k = 0; k < runs.size(); k++) {
+    order[k] = k;
+    for (int ni : runs[k])
+      for (int id : p.nodes[ni].inputs)
+        if (id >= 0 && p.values[id].constant) largest[k] = std::max(largest[k], p.values[id].constant->byte_size());
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return largest[a] > largest[b]; });
+  std::vector<std::unique_ptr<XnnRegion>> built(runs.size());
+  for (size_t k : order) {
+    const std::vector<int>& run = runs[k];
+    bool no_fallback = false;
+    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool, handoff, workspace.get(), &no_fallback);
     if (!region.is_ok()) {
       if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
+      if (no_fallback) return region.status().with_context("XNNPACK region build, after it took over some of its weights (reordered or freed: no fallback)");
       plan.fallbacks += region.status().message() + "\n";
       continue;
     }
-    int index = static_cast<int>(plan.regions.size());
-    for (int ni : run) plan.region_of_node[ni] = index;
-    plan.regions.push_back(region.take());
+    built[k] = region.take();
   }
+  for (size_t k = 0; k < runs.size(); k++) {
+    if (!built[k]) continue;
+    int index = static_cast<int>(plan.regions.size());
+    for (int ni : runs[k]) plan.region_of_node[ni] = index;
+    plan.regions.push_back(std::move(built[k]));
+  }
+  // Shapes are static: reshape (and plan XNNPACK's memory) once, here, after every region has
+  // packed its weights: the activation memory then takes the room the model's freed weights
+  // left instead of growing the heap while they are still there.
+  for (auto& r : plan.regions) OW_RETURN_IF_ERROR(r->reshape());
   return plan;
 }
 

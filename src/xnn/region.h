@@ -3,6 +3,7 @@
 // order, hence convex) lowered to one xnn_runtime_t each, built and weight-packed once at
 // session creation. Inputs and outputs are ONNX-layout tensors owned by the runtime.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,8 +12,18 @@
 
 struct pthreadpool;
 struct xnn_runtime;
+struct xnn_workspace;
 
 namespace onnxwasm {
+
+class PackedWeights;
+// What a static session lets the XNNPACK planner do with its constants (by value id): free one
+// once every read of it has been packed, and, when nothing outside the session shares it
+// (`exclusive`), reorder it in place for XNNPACK instead of packing a reordered copy.
+struct ConstantHandoff {
+  std::function<void(int)> release;
+  std::function<bool(int)> exclusive;
+};
 
 class XnnRegion {
  public:
@@ -24,13 +35,21 @@ class XnnRegion {
   int qint8_convolutions() const { return qint8_convolutions_; }
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
+  // Bytes of packed weights, and of XNNPACK's activation memory (its workspace).
+  size_t packed_bytes() const;
+  size_t activation_bytes() const { return activation_bytes_; }
+  // Plans XNNPACK's memory for the (static) shapes: once, after creation.
+  Status reshape();
   // `out` tensors are allocated by the caller with the outputs' static shapes.
   Status run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const;
 
  private:
-  friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*);
+  friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*,
+                                                          const ConstantHandoff*, xnn_workspace*, bool*);
   std::vector<int> nodes_, inputs_, outputs_, referenced_;
+  std::unique_ptr<PackedWeights> weights_;  // outlives runtime_ (deleted first, in ~XnnRegion)
   xnn_runtime* runtime_ = nullptr;
+  size_t activation_bytes_ = 0;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;
   int qint8_convolutions_ = 0;
@@ -40,11 +59,19 @@ struct XnnPlan {
   std::vector<std::unique_ptr<XnnRegion>> regions;
   std::vector<int> region_of_node;  // per Program node: region index or -1
   std::string fallbacks;            // regions that failed to build and run on reference kernels
+  // XNNPACK's activation memory: one for all the regions of a session's plans (they run one
+  // after another), as large as the largest region needs.
+  std::shared_ptr<xnn_workspace> workspace;
 };
 
 // Partitions the program and builds every region. With `strict`, a region that passed its
 // checks but fails to build is an INTERNAL error instead of a fallback (tests use this).
 // Regions with less work than `serial_work` (see SessionOptions) get no thread pool.
-Result<XnnPlan> plan_xnn(const Program& program, pthreadpool* pool, bool strict, double serial_work);
+// `handoff`, when given, frees each constant as soon as all its reads have been packed (a
+// static session's: loading then peaks near one copy of the weights). A region that fails
+// after taking over a constant cannot fall back to reference kernels: its error is returned. `workspace`:
+// an earlier plan's of the same session, or null for a new one.
+Result<XnnPlan> plan_xnn(const Program& program, pthreadpool* pool, bool strict, double serial_work,
+                         const ConstantHandoff* handoff = nullptr, std::shared_ptr<xnn_workspace> workspace = nullptr);
 
 }  // namespace onnxwasm

@@ -28,14 +28,14 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   uint32_t filter;
   if (cg == 1 || kh * kw == 1) {
     // Depthwise and 1x1 filters: OIHW already is XNNPACK's OHWI order, no copy needed.
-    OW_ASSIGN_OR_RETURN(filter, b->packed_view(w, {m, kh, kw, cg}, n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], {m, kh, kw, cg}, n));
   } else {
-    std::vector<float> ohwi = oihw_to_ohwi(w.data<float>(), m, cg, kh * kw);
-    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(ohwi), {m, kh, kw, cg}, n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_reordered(pn.inputs[1], {m, kh, kw, cg},
+                                                    [&](const float* src, float* dst) { oihw_to_ohwi(src, dst, m, cg, kh * kw); }, n));
   }
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
-    OW_ASSIGN_OR_RETURN(bias, b->input(pn.inputs[2], Layout::kNative, n));
+    OW_ASSIGN_OR_RETURN(bias, b->packed_view(pn.inputs[2], p.values[pn.inputs[2]].type.dims, n));
   }
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   return xnn_check(xnn_define_convolution_2d(
@@ -70,18 +70,18 @@ Status lower_conv_transpose(const ProgramNode& pn, const Program& p, XnnBuilder*
   }
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
-  std::vector<float> ohwi(static_cast<size_t>(w.size()));
-  const float* src = w.data<float>();
-  for (int64_t g = 0; g < group; g++)
-    for (int64_t o = 0; o < og; o++)
-      for (int64_t i = 0; i < ig; i++)
-        for (int64_t y = 0; y < kh; y++)
-          for (int64_t xx = 0; xx < kw; xx++)
-            ohwi[(((g * og + o) * kh + y) * kw + xx) * ig + i] = src[(((g * ig + i) * og + o) * kh + y) * kw + xx];
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_tensor(std::move(ohwi), {group * og, kh, kw, ig}, n));
+  auto reorder = [&](const float* src, float* ohwi) {
+    for (int64_t g = 0; g < group; g++)
+      for (int64_t o = 0; o < og; o++)
+        for (int64_t i = 0; i < ig; i++)
+          for (int64_t y = 0; y < kh; y++)
+            for (int64_t xx = 0; xx < kw; xx++)
+              ohwi[(((g * og + o) * kh + y) * kw + xx) * ig + i] = src[(((g * ig + i) * og + o) * kh + y) * kw + xx];
+  };
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_reordered(pn.inputs[1], {group * og, kh, kw, ig}, reorder, n));
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
-    OW_ASSIGN_OR_RETURN(bias, b->input(pn.inputs[2], Layout::kNative, n));
+    OW_ASSIGN_OR_RETURN(bias, b->packed_view(pn.inputs[2], p.values[pn.inputs[2]].type.dims, n));
   }
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };

@@ -27,17 +27,17 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
   uint32_t filter;
   if (alpha == 1.f) {
-    OW_ASSIGN_OR_RETURN(filter, b->packed_view(B, B.dims(), n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], B.dims(), n));
   } else {
     std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
     for (float& v : w) v *= alpha;
-    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(w), B.dims(), n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(w), B.dims(), pn.inputs[1], n));
   }
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (C && beta != 0) {
     std::vector<float> bv(static_cast<size_t>(cols));
     for (int64_t j = 0; j < cols; j++) bv[j] = beta * C->data<float>()[C->size() == 1 ? 0 : j];
-    OW_ASSIGN_OR_RETURN(bias, b->packed_tensor(std::move(bv), {cols}, n));
+    OW_ASSIGN_OR_RETURN(bias, b->packed_tensor(std::move(bv), {cols}, pn.inputs[2], n));
   }
   (void)k;
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
@@ -53,7 +53,7 @@ Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_XNN_REQUIRE(p.values[pn.inputs[0]].type.dims.size() >= 2, "A is a vector");
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->input(pn.inputs[1], Layout::kNative, n));
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_view(pn.inputs[1], B->dims(), n));
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
   return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, XNN_INVALID_VALUE_ID,
                                               out, XNN_FLAG_TRANSPOSE_WEIGHTS),

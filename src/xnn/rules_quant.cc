@@ -142,14 +142,15 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
       bias_q.push_back(static_cast<int32_t>(v));
     }
   }
-  const std::vector<int8_t> ohwi = oihw_to_ohwi(w.data<int8_t>(), m, cg, kh * kw);
+  std::vector<int8_t> ohwi(static_cast<size_t>(w.size()));
+  oihw_to_ohwi(w.data<int8_t>(), ohwi.data(), m, cg, kh * kw);
   // Per-channel (qcint8) even for one scale: XNNPACK's newer, faster int8 kernels.
   OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
-                                                             b->packed_bytes(ohwi.data(), ohwi.size()), n));
+                                                             b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (has_bias) {
     OW_ASSIGN_OR_RETURN(bias, b->define_channelwise(xnn_datatype_qcint32, {m}, bscale,
-                                                    b->packed_bytes(bias_q.data(), bias_q.size() * 4), n));
+                                                    b->packed_bytes(bias_q.data(), bias_q.size() * 4, pn.inputs[2]), n));
   }
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNHWC, n));
   const int q_out = p.nodes[next].outputs[0];

@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     e->add("w.bin", std::vector<uint8_t>(4096, 0x3f));
     return e;
   }();
-  auto model = onnxwasm::load_model(data, size, nullptr, ext);
+  auto model = onnxwasm::load_model(data, size, ext);
   if (!model.is_ok()) return 0;
   auto program = onnxwasm::compile_program(model.value(), {});
   (void)program;

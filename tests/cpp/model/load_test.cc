@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // The loader against real models and hand-built ModelProtos (every attribute kind,
 // subgraphs, typed and raw initializers), and against broken bytes.
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -40,6 +42,73 @@ TEST_CASE("a truncated model names the field and byte offset", "[model]") {
     CHECK_THAT(m.status().message(), Catch::Matchers::ContainsSubstring("byte offset") ||
                                          Catch::Matchers::ContainsSubstring("nested message"));
   }
+}
+
+// Serves the model as the loader asks for it, piece by piece (the wasm embedder reads from JS
+// this way), counting reads; fails every read from `fail_at` on.
+class PieceReader : public ModelReader {
+ public:
+  explicit PieceReader(const std::string& bytes, size_t fail_at = SIZE_MAX) : bytes_(bytes), fail_at_(fail_at) {}
+  Status read(size_t offset, size_t n, void* dst) override {
+    reads++;
+    OW_CHECK(offset + n <= bytes_.size(), INTERNAL, "read past the end");
+    OW_CHECK(offset < fail_at_, INVALID_ARGUMENT, "the source went away at %zu", offset);
+    memcpy(dst, bytes_.data() + offset, n);
+    largest = std::max(largest, n);
+    return Status::ok();
+  }
+  int reads = 0;
+  size_t largest = 0;
+
+ private:
+  const std::string& bytes_;
+  size_t fail_at_;
+};
+
+TEST_CASE("a model read in pieces loads as the whole; a failed read is the error", "[model]") {
+  // 3 MB of weights: more than one piece.
+  onnx::ModelProto mp;
+  mp.set_ir_version(8);
+  mp.add_opset_import()->set_version(13);
+  onnx::GraphProto* g = mp.mutable_graph();
+  onnx::TensorProto* w = g->add_initializer();
+  w->set_name("w");
+  w->set_data_type(1);
+  w->add_dims(750000);
+  std::vector<float> values(750000);
+  for (size_t i = 0; i < values.size(); i++) values[i] = static_cast<float>(i);
+  w->set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4));
+  onnx::NodeProto* n = g->add_node();
+  n->set_op_type("Identity");
+  n->add_input("w");
+  n->add_output("y");
+  g->add_output()->set_name("y");
+  const std::string bytes = mp.SerializeAsString();
+  PieceReader reader(bytes);
+  auto m = load_model(reader, bytes.size());
+  INFO(m.status().to_string());
+  REQUIRE(m.is_ok());
+  const Tensor& t = *m.value().graph.initializers.at("w");
+  REQUIRE(t.size() == 750000);
+  CHECK(t.data<float>()[0] == 0.f);
+  CHECK(t.data<float>()[749999] == 749999.f);
+  CHECK(reader.reads > 1);  // never the whole model at once
+  CHECK(reader.largest < bytes.size());
+
+  PieceReader failing(bytes, bytes.size() / 2);
+  auto f = load_model(failing, bytes.size());
+  REQUIRE_FALSE(f.is_ok());
+  CHECK(f.status().code() == Code::INVALID_ARGUMENT);
+  CHECK_THAT(f.status().message(), Catch::Matchers::ContainsSubstring("reading the model") &&
+                                        Catch::Matchers::ContainsSubstring("the source went away"));
+
+  // A parse failure read in pieces still names where.
+  std::string cut = bytes.substr(0, bytes.size() / 3);
+  PieceReader truncated(cut);
+  auto c = load_model(truncated, cut.size());
+  REQUIRE_FALSE(c.is_ok());
+  CHECK(c.status().code() == Code::INVALID_MODEL);
+  CHECK_THAT(c.status().message(), Catch::Matchers::ContainsSubstring("field 7 at byte offset"));
 }
 
 TEST_CASE("bytes that are not ONNX are refused", "[model]") {
@@ -205,7 +274,7 @@ TEST_CASE("external data is read through the embedder's source, with its ranges 
   BufferExternalData ext;
   ext.add("w.bin", file);
   auto load_ext = [&](const std::string& bytes) {
-    return load_model(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr, &ext);
+    return load_model(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), &ext);
   };
 
   auto m = load_ext(model_with({{"location", "./w.bin"}, {"offset", "8"}, {"length", "16"}}));
