@@ -191,6 +191,16 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
   };
   std::set<std::string> graph_outputs;
   for (const ValueInfo& vi : g.outputs) graph_outputs.insert(vi.name);
+  // Values read only as the weights (input 1) of Conv, ConvTranspose, Gemm or MatMul.
+  std::set<std::string> weights_only, read_otherwise;
+  if (options.keep_quantized_weights) {
+    for (const Node& n : g.nodes) {
+      const bool packs = n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
+                                              n.op_type == "MatMul");
+      for (size_t i = 0; i < n.inputs.size(); i++) (packs && i == 1 ? weights_only : read_otherwise).insert(n.inputs[i]);
+      for (const std::string& outer : outer_values(n)) read_otherwise.insert(outer);
+    }
+  }
 
   // One node of the main graph, or of an If branch inlined into it.
   std::function<Status(const Node&, const OpDef*)> process;
@@ -285,6 +295,31 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
     for (size_t i = 0; i < pn.outputs.size(); i++)
       if (pn.outputs[i] >= 0) p.values[pn.outputs[i]].type = out_types[i];
 
+    // Where a DequantizeLinear of constants came from: the integer weights XNNPACK can take.
+    auto quant_origin = [&]() {
+      const int64_t rank = static_cast<int64_t>(p.values[pn.inputs[0]].type.dims.size());
+      int64_t axis = attr_int(n, "axis", 1);
+      if (axis < 0) axis += rank;
+      return std::make_shared<QuantOrigin>(QuantOrigin{p.values[pn.inputs[0]].constant, p.values[pn.inputs[1]].constant,
+                                                       pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? p.values[pn.inputs[2]].constant
+                                                                                                : nullptr,
+                                                       axis});
+    };
+    const bool dequantize = n.op_type == "DequantizeLinear" && n.domain.empty() && pn.outputs[0] >= 0;
+    if (dequantize && all_const && all_typed && weights_only.count(n.outputs[0]) && !read_otherwise.count(n.outputs[0]) &&
+        !graph_outputs.count(n.outputs[0]) && (pn.opset < 21 || attr_int(n, "block_size", 0) == 0)) {
+      p.values[pn.outputs[0]].quant = quant_origin();
+      p.nodes.push_back(std::move(pn));
+      return Status::ok();
+    }
+    const Attribute* value = n.op_type == "Constant" && n.domain.empty() ? n.attr("value") : nullptr;
+    if (value && value->kind == Attribute::Kind::kTensor && value->t && pn.outputs.size() == 1 && pn.outputs[0] >= 0 &&
+        out_types[0].dtype == value->t->dtype() && out_types[0].dims == value->t->dims()) {
+      // The node's own tensor, shared like an initializer (a copy would double the weights of
+      // models that keep them in Constant nodes).
+      p.values[pn.outputs[0]].constant = value->t;
+      return Status::ok();
+    }
     if (all_const && all_typed && foldable(n.op_type) && !pn.op->any_value) {
       // Fold: run the reference kernel now; its outputs become constants.
       std::vector<Tensor*> outs;
@@ -299,16 +334,7 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
       ThreadPool serial(1);
       KernelContext kc{n, pn.opset, pn.state.get(), in_values, outs, &serial};
       OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(n.describe()));
-      if (n.op_type == "DequantizeLinear" && n.domain.empty() && pn.outputs[0] >= 0) {
-        const int64_t rank = static_cast<int64_t>(in_values[0]->rank());
-        int64_t axis = attr_int(n, "axis", 1);
-        if (axis < 0) axis += rank;
-        auto q = std::make_shared<QuantOrigin>(QuantOrigin{p.values[pn.inputs[0]].constant, p.values[pn.inputs[1]].constant,
-                                                           pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? p.values[pn.inputs[2]].constant
-                                                                                                    : nullptr,
-                                                           axis});
-        p.values[pn.outputs[0]].quant = q;
-      }
+      if (dequantize) p.values[pn.outputs[0]].quant = quant_origin();
       return Status::ok();
     }
     bool passthrough = (n.op_type == "Identity" || n.op_type == "Dropout") && n.domain.empty() &&

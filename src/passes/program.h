@@ -24,7 +24,8 @@ struct ProgramValue {
   std::string name;
   ValueType type;
   TensorPtr constant;  // set for initializers and folded values
-  std::shared_ptr<const QuantOrigin> quant;  // set for folded DequantizeLinear of constants
+  // Set for DequantizeLinear of constants: folded, or kept (CompileOptions::keep_quantized_weights).
+  std::shared_ptr<const QuantOrigin> quant;
   std::vector<int> users;  // nodes reading it (indices into Program::nodes), -1 for a graph output
   int producer = -1;       // the node making it (-1: an input or a constant)
 };
@@ -47,6 +48,11 @@ struct CompileOptions {
   // A subgraph: the outer-scope values it reads become inputs after its formal ones.
   std::vector<std::string> outer_values;
   int depth = 0;  // subgraph nesting
+  // DequantizeLinear of constants read only as the weights of Conv, ConvTranspose, Gemm or
+  // MatMul stays a node (its output marked with ProgramValue::quant) instead of folding to a
+  // float constant four times the size: XNNPACK takes the integer weights, or dequantizes one
+  // weight at a time while it packs. The session sets this when it plans XNNPACK regions.
+  bool keep_quantized_weights = false;
 };
 
 struct Program {

@@ -44,8 +44,12 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   return s;
 }
 
-Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions& co) const {
+Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions& options) {
   auto plan = std::make_unique<Plan>();
+  CompileOptions co = options;
+#ifdef ONNXWASM_HAVE_XNNPACK
+  co.keep_quantized_weights = options_.use_xnnpack;
+#endif
   OW_ASSIGN_OR_RETURN(plan->program, compile_program(*model_, co));
   const Program& program = plan->program;
   plan->xnn = std::make_unique<XnnPlan>();
@@ -56,16 +60,15 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
     bool fixed = co.input_dims.empty();
     for (int id : program.inputs) fixed &= dims_known(program.values[id].type.dims);
     ConstantHandoff handoff;
-    handoff.release = [values = &plan->program.values, model = model_.get()](int id) {
-      model->graph.initializers.erase((*values)[id].name);
+    handoff.release = [this, values = &plan->program.values](int id) {
+      forget_model_constant((*values)[id].name);
       (*values)[id].constant.reset();
       (*values)[id].quant.reset();
     };
     // Held only by the program and the session's model: no caller shares it.
-    handoff.exclusive = [values = &plan->program.values, model = model_.get()](int id) {
+    handoff.exclusive = [this, values = &plan->program.values](int id) {
       const TensorPtr& c = (*values)[id].constant;
-      auto it = model->graph.initializers.find((*values)[id].name);
-      return c.use_count() == 1 + (it != model->graph.initializers.end() && it->second == c ? 1 : 0);
+      return c.use_count() == 1 + (model_holds((*values)[id].name, c) ? 1 : 0);
     };
     OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work, fixed ? &handoff : nullptr,
                                               generic_ ? generic_->xnn->workspace : nullptr));
@@ -121,8 +124,32 @@ void Session::drop_copied_constants() {
     p.values[id].quant.reset();  // the integer weights a qint8 convolution packed
     if (keep[id] || !p.values[id].constant) continue;
     p.values[id].constant.reset();
-    model_->graph.initializers.erase(p.values[id].name);
+    forget_model_constant(p.values[id].name);
   }
+}
+
+// The model's own holder of constant `name`: its initializer, or its Constant node's value.
+TensorPtr* Session::model_constant(const std::string& name) {
+  auto init = model_->graph.initializers.find(name);
+  if (init != model_->graph.initializers.end()) return &init->second;
+  if (constant_nodes_.empty())
+    for (Node& n : model_->graph.nodes)
+      if (n.op_type == "Constant" && n.domain.empty() && n.outputs.size() == 1) constant_nodes_[n.outputs[0]] = &n;
+  auto it = constant_nodes_.find(name);
+  if (it == constant_nodes_.end()) return nullptr;
+  for (Attribute& a : it->second->attributes)
+    if (a.name == "value" && a.kind == Attribute::Kind::kTensor) return &a.t;
+  return nullptr;
+}
+
+bool Session::model_holds(const std::string& name, const TensorPtr& c) {
+  TensorPtr* held = model_constant(name);
+  return held && *held == c;
+}
+
+void Session::forget_model_constant(const std::string& name) {
+  if (TensorPtr* held = model_constant(name)) held->reset();
+  model_->graph.initializers.erase(name);
 }
 
 // With symbolic input dims, each new set of concrete input dims gets its own plan (a few

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -71,13 +72,19 @@ class Session {
   static constexpr size_t kMaxSpecializedPlans = 4;
 
   Session() = default;
-  Result<std::unique_ptr<Plan>> build_plan(const CompileOptions& co) const;
+  Result<std::unique_ptr<Plan>> build_plan(const CompileOptions& co);
   Status check_feeds(const std::vector<Feed>& feeds, std::vector<const Tensor*>* by_input) const;
   Result<Plan*> plan_for(const std::vector<const Tensor*>& inputs);
   void drop_copied_constants();
+  // Drops the model's own reference to constant `name` (an initializer, or a Constant node's
+  // value): a static session never compiles again, so the program's was the other one.
+  void forget_model_constant(const std::string& name);
+  TensorPtr* model_constant(const std::string& name);
+  bool model_holds(const std::string& name, const TensorPtr& c);
   Status execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs);
 
   std::unique_ptr<Model> model_;  // stable address: programs point into it
+  std::unordered_map<std::string, Node*> constant_nodes_;  // by output name (forget_model_constant)
   SessionOptions options_;
   std::shared_ptr<ThreadPool> pool_;  // ThreadPool::shared
   std::unique_ptr<Plan> generic_;  // static shapes; symbolic dims unknown

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/threadpool.h"
+
 namespace onnxwasm {
 
 Dims dims_in_layout(const Dims& d, Layout layout) {
@@ -101,8 +103,11 @@ Result<uint32_t> XnnBuilder::define(const Dims& dims, const void* data, uint32_t
 }
 
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {
-  data.resize(data.size() + 4);  // XNNPACK may read up to 16 bytes past static data
-  buffers_.push_back(std::make_unique<std::vector<float>>(std::move(data)));
+  // XNNPACK may read up to 16 bytes past static data. A fresh vector sized once: growing
+  // `data` in place could double its capacity, and this one lives as long as the runtime.
+  auto padded = std::make_unique<std::vector<float>>(data.size() + 4);
+  std::copy(data.begin(), data.end(), padded->begin());
+  buffers_.push_back(std::move(padded));
   return define(dims, buffers_.back()->data(), XNN_INVALID_VALUE_ID, 0, node);
 }
 
@@ -135,7 +140,29 @@ Result<uint32_t> XnnBuilder::packed_tensor(std::vector<float> data, const Dims& 
   return define(dims, add_pack_source(std::move(s), nullptr), XNN_INVALID_VALUE_ID, 0, node);
 }
 
+Result<std::vector<float>> XnnBuilder::float_values(int id, const Node& node) const {
+  const ProgramValue& v = program_.values[id];
+  if (v.constant) return std::vector<float>(v.constant->data<float>(), v.constant->data<float>() + v.constant->size());
+  OW_CHECK(v.quant && v.producer >= 0 && v.type.dtype == DType::kFloat32, INTERNAL, "%s: '%s' is not constant",
+           node.describe().c_str(), v.name.c_str());
+  const ProgramNode& dq = program_.nodes[v.producer];
+  std::vector<const Tensor*> ins;
+  for (int in : dq.inputs) ins.push_back(in >= 0 ? program_.values[in].constant.get() : nullptr);
+  for (const Tensor* t : ins) OW_CHECK(t || ins.size() < 3, INTERNAL, "%s: a quantization parameter is gone", dq.node->describe().c_str());
+  std::vector<float> out(static_cast<size_t>(num_elements(v.type.dims)));
+  Tensor view = Tensor::view(DType::kFloat32, v.type.dims, out.data());
+  std::vector<Tensor*> outs = {&view};
+  ThreadPool serial(1);
+  KernelContext kc{*dq.node, dq.opset, dq.state.get(), ins, outs, &serial};
+  OW_RETURN_IF_ERROR(dq.op->run(kc).with_context(dq.node->describe()));
+  return out;
+}
+
 Result<uint32_t> XnnBuilder::packed_view(int id, const Dims& dims, const Node& node) {
+  if (!constant(id)) {  // kept quantized: dequantized for packing, freed once packed
+    OW_ASSIGN_OR_RETURN(std::vector<float> values, float_values(id, node));
+    return packed_tensor(std::move(values), dims, id, node);
+  }
   PackSource s;
   s.constant = id;
   return define(dims, add_pack_source(std::move(s), constant(id)->raw()), XNN_INVALID_VALUE_ID, 0, node);
@@ -143,6 +170,12 @@ Result<uint32_t> XnnBuilder::packed_view(int id, const Dims& dims, const Node& n
 
 Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
                                               const std::function<void(const float*, float*)>& reorder, const Node& node) {
+  if (!constant(id)) {
+    OW_ASSIGN_OR_RETURN(std::vector<float> values, float_values(id, node));
+    std::vector<float> copy(values.size());
+    reorder(values.data(), copy.data());
+    return packed_tensor(std::move(copy), dims, id, node);
+  }
   const Tensor& c = *constant(id);
   if (handoff_ && handoff_->exclusive(id) && program_reads(program_, id) == 1) {
     // The session gave up the constant for good (static shapes, read only here): reorder its
@@ -160,8 +193,8 @@ Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
 const void* XnnBuilder::packed_bytes(const void* data, size_t size, int source) {
   const uint8_t* bytes = static_cast<const uint8_t*>(data);
   PackSource s;
-  s.bytes.assign(bytes, bytes + size);
-  s.bytes.resize(size + 16);  // XNNPACK may read up to 16 bytes past static data
+  s.bytes.resize(size + 16);  // XNNPACK may read up to 16 bytes past static data (sized once: growing doubles)
+  std::copy(bytes, bytes + size, s.bytes.begin());
   s.constant = source;
   return add_pack_source(std::move(s), nullptr);
 }
@@ -223,6 +256,21 @@ Result<uint32_t> XnnBuilder::input(int id, Layout layout, const Node& node) {
     values_[id] = Defined{from, {{from, f}}};
     it = values_.find(id);
     if (from == layout) return f;
+  }
+  if (it == values_.end() && !constant(id) && program_.values[id].quant) {
+    // Weights kept quantized, read as a plain operand: dequantized once, kept for the runtime.
+    OW_ASSIGN_OR_RETURN(std::vector<float> values, float_values(id, node));
+    Dims d = dims;
+    if (layout == Layout::kNHWC && dims.size() == 4) {
+      Tensor t = Tensor::view(DType::kFloat32, dims, values.data());
+      values = constant_to_nhwc(t, &d);
+    } else {
+      layout = Layout::kNative;
+    }
+    OW_ASSIGN_OR_RETURN(uint32_t xid, static_tensor(std::move(values), d, node));
+    values_[id].layout = layout;
+    values_[id].ids[layout] = xid;
+    return xid;
   }
   if (const Tensor* c = constant(id)) {
     uint32_t xid;

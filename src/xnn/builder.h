@@ -62,6 +62,9 @@ class XnnBuilder {
   // `source` (-1: none); packed_view hands XNNPACK constant `id`'s own memory.
   Result<uint32_t> packed_tensor(std::vector<float> data, const Dims& dims, int source, const Node& node);
   Result<uint32_t> packed_view(int id, const Dims& dims, const Node& node);
+  // The float values of weights `id`: a constant's, or those of a DequantizeLinear of constants
+  // kept as a node (run here, one weight at a time, as compile would have folded it).
+  Result<std::vector<float>> float_values(int id, const Node& node) const;
   // Constant `id` (float) in the element order XNNPACK needs: `reorder(src, dst)` writes it.
   // When the constant is the builder's to consume (handed off, not shared, and this is its only
   // read in the program) it is reordered in place, so no second copy of it lives while the

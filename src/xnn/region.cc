@@ -52,10 +52,10 @@ double region_work(const Program& p, const std::vector<int>& nodes) {
     for (int id : pn.outputs)
       if (id >= 0) out += std::max<int64_t>(0, num_elements(p.values[id].type.dims));
     const std::string& op = pn.node->op_type;
-    const Tensor* w = pn.inputs.size() > 1 && pn.inputs[1] >= 0 ? p.values[pn.inputs[1]].constant.get() : nullptr;
-    if ((op == "Conv" || op == "Gemm" || op == "MatMul") && w && w->rank() >= 2) {
+    const Dims* w = pn.inputs.size() > 1 && pn.inputs[1] >= 0 ? &p.values[pn.inputs[1]].type.dims : nullptr;
+    if ((op == "Conv" || op == "Gemm" || op == "MatMul") && w && w->size() >= 2 && dims_known(*w)) {
       // Per output element: one multiply-add per weight feeding it.
-      int64_t per_out = op == "Conv" ? w->size() / std::max<int64_t>(1, w->dims()[0]) : w->dims()[w->rank() - 2];
+      int64_t per_out = op == "Conv" ? num_elements(*w) / std::max<int64_t>(1, (*w)[0]) : (*w)[w->size() - 2];
       work += out * static_cast<double>(per_out);
     } else {
       work += out;
@@ -74,7 +74,8 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
     for (int id : p.nodes[ni].outputs) if (id >= 0) produced.insert(id);
   for (int ni : r->nodes_)
     for (int id : p.nodes[ni].inputs)
-      if (id >= 0 && !produced.count(id) && !p.values[id].constant && seen_in.insert(id).second)
+      // Weights kept quantized are read like constants (XnnBuilder::float_values), never fed.
+      if (id >= 0 && !produced.count(id) && !p.values[id].constant && !p.values[id].quant && seen_in.insert(id).second)
         r->inputs_.push_back(id);
   // Outputs: values made here and read after the region or by the caller.
   int first_index = r->nodes_.front(), last_index = r->nodes_.back();
@@ -150,7 +151,10 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
       bool split = false;
       if (pn.node->op_type == "QuantizeLinear")
         for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
-      if (pn.node->op_type == "DequantizeLinear") {
+      if (pn.node->op_type == "DequantizeLinear" && p.values[pn.inputs[0]].constant) {
+        // Weights kept quantized: lowered to nothing, so every reader must be in its region.
+        for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
+      } else if (pn.node->op_type == "DequantizeLinear") {
         const int from = p.values[pn.inputs[0]].producer;
         split = from < 0 || run_of[from] != run_of[i];
       }

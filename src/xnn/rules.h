@@ -49,6 +49,12 @@ Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
 // the pattern does not hold (the float lowering then runs).
 Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b);
 
+// Weights a packing rule can take: a constant, or a DequantizeLinear of constants kept as a
+// node (CompileOptions::keep_quantized_weights), which the builder dequantizes while packing.
+inline bool constant_weights(const Program& p, int id) {
+  return id >= 0 && (p.values[id].constant || (p.values[id].quant && p.values[id].producer >= 0));
+}
+
 // "not claimed" reasons are plain statuses with this code; they never reach the user.
 #define OW_XNN_REQUIRE(cond, ...) OW_CHECK(cond, UNSUPPORTED_OP, __VA_ARGS__)
 

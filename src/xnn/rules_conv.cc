@@ -12,13 +12,14 @@ namespace onnxwasm {
 Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
   OW_XNN_REQUIRE(p.values[pn.inputs[0]].type.dims.size() == 4, "not a 2D convolution");
-  OW_XNN_REQUIRE(p.values[pn.inputs[1]].constant, "weights are not constant");
+  OW_XNN_REQUIRE(constant_weights(p, pn.inputs[1]), "weights are not constant");
   OW_XNN_REQUIRE(pn.inputs.size() < 3 || pn.inputs[2] < 0 || p.values[pn.inputs[2]].constant, "bias is not constant");
   OW_ASSIGN_OR_RETURN(WindowAttrs attrs, parse_window_attrs(n, false));
   const Dims& x = p.values[pn.inputs[0]].type.dims;
-  const Tensor& w = *p.values[pn.inputs[1]].constant;
+  const Dims& w = p.values[pn.inputs[1]].type.dims;
+  OW_XNN_REQUIRE(w.size() == 4, "weights are not 4-D");
   int64_t group = attr_int(n, "group", 1);
-  int64_t m = w.dims()[0], cg = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
+  int64_t m = w[0], cg = w[1], kh = w[2], kw = w[3];
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, win, b));
@@ -55,11 +56,12 @@ Status lower_conv_transpose(const ProgramNode& pn, const Program& p, XnnBuilder*
   const Node& n = *pn.node;
   const Dims& x = p.values[pn.inputs[0]].type.dims;
   OW_XNN_REQUIRE(x.size() == 4, "not a 2D transposed convolution");
-  OW_XNN_REQUIRE(p.values[pn.inputs[1]].constant, "weights are not constant");
+  OW_XNN_REQUIRE(constant_weights(p, pn.inputs[1]), "weights are not constant");
   OW_XNN_REQUIRE(pn.inputs.size() < 3 || pn.inputs[2] < 0 || p.values[pn.inputs[2]].constant, "bias is not constant");
-  const Tensor& w = *p.values[pn.inputs[1]].constant;
-  OW_ASSIGN_OR_RETURN(ConvTransposeGeom geom, conv_transpose_geom(n, x, w.dims()));
-  const int64_t group = attr_int(n, "group", 1), cin = w.dims()[0], og = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
+  const Dims& w = p.values[pn.inputs[1]].type.dims;
+  OW_XNN_REQUIRE(w.size() == 4, "weights are not 4-D");
+  OW_ASSIGN_OR_RETURN(ConvTransposeGeom geom, conv_transpose_geom(n, x, w));
+  const int64_t group = attr_int(n, "group", 1), cin = w[0], og = w[1], kh = w[2], kw = w[3];
   const int64_t ig = cin / group;
   OW_XNN_REQUIRE(geom.kernel == std::vector<int64_t>({kh, kw}), "kernel_shape differs from the weights");
   for (int i = 0; i < 2; i++) {

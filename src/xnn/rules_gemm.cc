@@ -11,11 +11,12 @@ namespace onnxwasm {
 Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
   OW_XNN_REQUIRE(attr_int(n, "transA", 0) == 0, "transA");
-  OW_XNN_REQUIRE(p.values[pn.inputs[1]].constant, "B is not constant");
+  OW_XNN_REQUIRE(constant_weights(p, pn.inputs[1]), "B is not constant");
   bool trans_b = attr_int(n, "transB", 0) != 0;
   float alpha = attr_float(n, "alpha", 1.f), beta = attr_float(n, "beta", 1.f);
-  const Tensor& B = *p.values[pn.inputs[1]].constant;
-  int64_t k = trans_b ? B.dims()[1] : B.dims()[0], cols = trans_b ? B.dims()[0] : B.dims()[1];
+  const Dims& B = p.values[pn.inputs[1]].type.dims;
+  OW_XNN_REQUIRE(B.size() == 2, "B is not a matrix");
+  int64_t k = trans_b ? B[1] : B[0], cols = trans_b ? B[0] : B[1];
   const Tensor* C = pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? p.values[pn.inputs[2]].constant.get() : nullptr;
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
     OW_XNN_REQUIRE(C, "C is not constant");
@@ -27,11 +28,11 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
   uint32_t filter;
   if (alpha == 1.f) {
-    OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], B.dims(), n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], B, n));
   } else {
-    std::vector<float> w(B.data<float>(), B.data<float>() + B.size());
+    OW_ASSIGN_OR_RETURN(std::vector<float> w, b->float_values(pn.inputs[1], n));
     for (float& v : w) v *= alpha;
-    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(w), B.dims(), pn.inputs[1], n));
+    OW_ASSIGN_OR_RETURN(filter, b->packed_tensor(std::move(w), B, pn.inputs[1], n));
   }
   uint32_t bias = XNN_INVALID_VALUE_ID;
   if (C && beta != 0) {
@@ -48,12 +49,12 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
 
 Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
-  const Tensor* B = p.values[pn.inputs[1]].constant.get();
-  OW_XNN_REQUIRE(B && B->rank() == 2, "B is not a constant matrix");
+  const Dims& B = p.values[pn.inputs[1]].type.dims;
+  OW_XNN_REQUIRE(constant_weights(p, pn.inputs[1]) && B.size() == 2, "B is not a constant matrix");
   OW_XNN_REQUIRE(p.values[pn.inputs[0]].type.dims.size() >= 2, "A is a vector");
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_view(pn.inputs[1], B->dims(), n));
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_view(pn.inputs[1], B, n));
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
   return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, XNN_INVALID_VALUE_ID,
                                               out, XNN_FLAG_TRANSPOSE_WEIGHTS),

@@ -79,9 +79,14 @@ Status lower_quantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
 
 Status lower_dequantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
+  if (p.values[pn.inputs[0]].constant) {
+    // Weights kept quantized (CompileOptions::keep_quantized_weights): its readers, all in this
+    // region (plan_xnn sees to it), take the integer weights or dequantize them while packing.
+    OW_XNN_REQUIRE(constant_weights(p, pn.outputs[0]), "a constant (folded unless its consumer needs it)");
+    return Status::ok();
+  }
   OW_ASSIGN_OR_RETURN(QParams q, qparams(pn, p));
   (void)q;
-  OW_XNN_REQUIRE(!p.values[pn.inputs[0]].constant, "a constant (folded unless its consumer needs it)");
   const int from = p.values[pn.inputs[0]].producer;
   OW_XNN_REQUIRE(from >= 0 && p.nodes[from].node->op_type == "QuantizeLinear" && quantize_pair(p.nodes[from], p).is_ok(),
                  "the input does not come from a QuantizeLinear");

@@ -255,3 +255,56 @@ TEST_CASE("every XNNPACK rule matches the reference kernel on random shapes", "[
     }
   }
 }
+
+// Weights as DequantizeLinear of int8 constants (weight-only quantization, and the weights of
+// QDQ models whose activations stay float): the session keeps them quantized and XNNPACK's
+// float Conv, Gemm and MatMul dequantize them while packing. A DequantizeLinear whose output
+// something else also reads folds as before.
+TEST_CASE("weights kept quantized feed XNNPACK's float Conv, Gemm and MatMul", "[xnn]") {
+  for (int iter = 0; iter < 12; iter++) {
+    INFO("iteration " << iter);
+    std::mt19937 rng(1234 + iter);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    auto int8_weights = [&](const std::string& name, Dims dims) {
+      Tensor w = Tensor::make(DType::kInt8, dims).take();
+      for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+      g.constant(name, std::move(w));
+    };
+    const int64_t c = pick(rng, 1, 6), m = pick(rng, 1, 9), k = pick(rng, 1, 3), h = pick(rng, 4, 9);
+    std::string x = feed_input(g, feeds, "x", {1, c, h, h}, rng());
+    int8_weights("wq", {m, c, k, k});
+    Tensor scales = random_tensor({m}, rng(), 0.001f, 0.02f);  // per output channel
+    g.constant("ws", std::move(scales));
+    std::string conv = g.node("Conv", {x, g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)})});
+    // Flatten to [1, m*h'*w'] and through a Gemm and a MatMul with quantized weights.
+    std::string flat = g.node("Flatten", {g.node("Relu", {conv})});
+    const int64_t hw = h - k + 1, features = m * hw * hw, n = pick(rng, 1, 7);
+    int8_weights("gq", {n, features});
+    Tensor gs = Tensor::make(DType::kFloat32, {}).take();
+    gs.data<float>()[0] = 0.01f;
+    g.constant("gs", std::move(gs));
+    std::string gemm = g.node("Gemm", {flat, g.node("DequantizeLinear", {"gq", "gs"}), "gs"},
+                              {attr_i("transB", 1), attr_f("alpha", iter % 2 ? 1.f : 0.5f)});
+    int8_weights("mq", {n, n});
+    std::string mw = g.node("DequantizeLinear", {"mq", "gs"});
+    // The MatMul's weights are also added to its output: that reader is no weight, so this
+    // DequantizeLinear folds.
+    std::string mm = g.node("MatMul", {gemm, mw});
+    g.output(iter % 3 == 0 ? g.node("Add", {mm, mw}) : mm);
+    Model model_copy = g.model();
+    auto ref = make_session(std::move(model_copy), false);
+    auto xnn = make_session(std::move(g.model()), true, 1 + iter % 2);
+    INFO(xnn->debug_info());
+    std::vector<FeedRef> fs;
+    for (auto& [name, t] : feeds) fs.push_back(feed(name, t));
+    auto a = run_session(*ref, fs);
+    auto b = run_session(*xnn, fs);
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); i++) expect_close(b[i], a[i], 2e-4f, 2e-5f);
+    // All but Flatten run on XNNPACK, the kept DequantizeLinears included (lowered to nothing);
+    // the one the Add also reads is folded, not a node.
+    CHECK(xnn->xnn_node_count() + 1 == xnn->plan_node_count());
+    CHECK(xnn->plan_node_count() == 8);
+  }
+}
