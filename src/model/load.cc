@@ -245,7 +245,7 @@ Status convert_attribute(onnx::AttributeProto& p, Attribute* a, int depth, const
     case onnx::AttributeProto::STRING: a->kind = Attribute::Kind::kString; a->s = p.s(); break;
     case onnx::AttributeProto::TENSOR: {
       a->kind = Attribute::Kind::kTensor;
-      OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor", ext));
+      OW_ASSIGN_OR_RETURN(a->t, convert_tensor(p.t(), where + " tensor", ext, p.mutable_t()));
       free_tensor_data(p.mutable_t());
       break;
     }
