@@ -12,26 +12,32 @@ env.wasmBuild = 'threaded';
 env.numThreads = 2;
 const img = new Tensor('float32', seededInput(3 * 64 * 64, 3), [1, 3, 64, 64]);
 
-test('1,000 create/run/release cycles leave malloc usage and the heap flat', async (t) => {
-  const anchor = await InferenceSession.create(model('tiny_add.onnx'));  // keeps the module alive
-  const cycle = async (file, feeds) => {
-    const s = await InferenceSession.create(file);
-    await s.run(feeds);
-    await s.release();
-  };
-  const ab = new Tensor('float32', new Float32Array(6).fill(1), [2, 3]);
-  for (let i = 0; i < 10; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
-  for (let i = 0; i < 10; i++) await cycle(model('resnet_mini.onnx'), { input: img });
-  const before = await memoryInfo();
-  for (let i = 0; i < 1000; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
-  for (let i = 0; i < 100; i++) await cycle(model('resnet_mini.onnx'), { input: img });
-  const after = await memoryInfo();
-  t.diagnostic(`after 20 cycles: used ${before.usedBytes} B, heap ${before.heapBytes} B; ` +
-    `after 1,100 more: used ${after.usedBytes} B, heap ${after.heapBytes} B`);
-  assert.equal(after.heapBytes, before.heapBytes, 'the heap grew');
-  assert.ok(Math.abs(after.usedBytes - before.usedBytes) <= 4096, `malloc usage moved by ${after.usedBytes - before.usedBytes} B`);
-  await anchor.release();
-});
+for (const build of ['threaded', 'simd']) {
+  test(`${build} build: 1,000 create/run/release cycles leave malloc usage and the heap flat`, async (t) => {
+    env.wasmBuild = build;
+    env.numThreads = build === 'threaded' ? 2 : 1;
+    const anchor = await InferenceSession.create(model('tiny_add.onnx'));  // keeps the module alive
+    const cycle = async (file, feeds) => {
+      const s = await InferenceSession.create(file);
+      await s.run(feeds);
+      await s.release();
+    };
+    const ab = new Tensor('float32', new Float32Array(6).fill(1), [2, 3]);
+    for (let i = 0; i < 10; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
+    for (let i = 0; i < 10; i++) await cycle(model('resnet_mini.onnx'), { input: img });
+    const before = await memoryInfo();
+    for (let i = 0; i < 1000; i++) await cycle(model('tiny_add.onnx'), { a: ab, b: ab });
+    for (let i = 0; i < 100; i++) await cycle(model('resnet_mini.onnx'), { input: img });
+    const after = await memoryInfo();
+    t.diagnostic(`after 20 cycles: used ${before.usedBytes} B, heap ${before.heapBytes} B; ` +
+      `after 1,100 more: used ${after.usedBytes} B, heap ${after.heapBytes} B`);
+    assert.equal(after.heapBytes, before.heapBytes, 'the heap grew');
+    assert.ok(Math.abs(after.usedBytes - before.usedBytes) <= 4096, `malloc usage moved by ${after.usedBytes - before.usedBytes} B`);
+    await anchor.release();
+    env.wasmBuild = 'threaded';
+    env.numThreads = 2;
+  });
+}
 
 test('8 sessions alive at once give the same results as one', async () => {
   const one = await InferenceSession.create(model('resnet_mini.onnx'));
