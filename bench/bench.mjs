@@ -53,6 +53,7 @@ for (const threads of counts) {
       create: median(res[engine].map((r) => r.create)),
       createWarm: median(res[engine].map((r) => r.createWarm)),
       peakRssMB: Math.max(...res[engine].map((r) => r.peakRssMB)),
+      wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
     const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), outputDiff: relDiff(files.ours, files.ort) };
     rows.push(row);
@@ -65,12 +66,14 @@ const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
   `median of ${runs} runs per engine (each engine in its own processes, alternating, 2 warm-up runs each); ` +
   'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
-  'peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +
-  '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water; ' +
+  'onnx-wasm\'s starts at 32 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +
+  '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
   md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
+    `${r.ours.wasmMemoryMB.toFixed(0)} / ${r.ort.wasmMemoryMB.toFixed(0)} | ` +
     `${r.ours.peakRssMB.toFixed(0)} / ${r.ort.peakRssMB.toFixed(0)} | ${r.outputDiff.toExponential(1)} |\n`;
 }
 // Sizes, raw and gzip (level 9), next to onnxruntime-web's threaded wasm.

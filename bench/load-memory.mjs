@@ -11,25 +11,8 @@ import path from 'node:path';
 const child = process.argv[2] === '--child';
 
 if (child) {
-  // Every wasm memory either engine makes: imported (threaded builds) or exported.
-  const memories = [];
-  const keep = (instance) => {
-    for (const v of Object.values(instance.exports)) if (v instanceof WebAssembly.Memory) memories.push(v);
-  };
-  const RealMemory = WebAssembly.Memory;
-  WebAssembly.Memory = function Memory(desc) {
-    const m = new RealMemory(desc);
-    memories.push(m);
-    return m;
-  };
-  WebAssembly.Memory.prototype = RealMemory.prototype;
-  const realInstantiate = WebAssembly.instantiate;
-  WebAssembly.instantiate = async (...args) => {
-    const r = await realInstantiate(...args);
-    keep(r.instance || r);
-    return r;
-  };
-  const memoryBytes = () => Math.max(0, ...memories.map((m) => m.buffer.byteLength));
+  const { trackWasmMemory } = await import('./wasm-memory.mjs');
+  const memoryBytes = trackWasmMemory();
 
   const [engine, model, tiny, specsJson] = process.argv.slice(3);
   const { createRequire } = await import('node:module');

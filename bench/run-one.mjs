@@ -11,7 +11,9 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import * as onnxWasm from 'onnx-wasm';
 import { makeFeeds } from './input.mjs';
+import { trackWasmMemory } from './wasm-memory.mjs';
 
+const wasmMemory = trackWasmMemory();
 const require = createRequire(import.meta.url);
 const [engine, threads, runs, model, outFile, specs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]),
   process.argv[5], process.argv[6], JSON.parse(process.argv[7])];
@@ -40,6 +42,8 @@ for (let i = 0; i < runs; i++) {
   await session.run(feeds);
   times.push(performance.now() - t0);
 }
+// The wasm heap's high-water with one session created and run.
+const wasmMemoryMB = wasmMemory() / 1048576;
 t = performance.now();
 const second = await api.InferenceSession.create(bytes, options);
 const createWarm = performance.now() - t;
@@ -47,5 +51,5 @@ await second.release();
 await session.release();
 // Peak resident memory of this process (engine, model, wasm heap and Node itself).
 const peakRssMB = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({ engine, threads, times, create, createWarm, peakRssMB }));
+console.log(JSON.stringify({ engine, threads, times, create, createWarm, peakRssMB, wasmMemoryMB }));
 process.exit(0);
