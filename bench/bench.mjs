@@ -67,7 +67,7 @@ let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpu
   `median of ${runs} runs per engine (each engine in its own processes, alternating, 2 warm-up runs each); ` +
   'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
   'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water; ' +
-  'onnx-wasm\'s starts at 32 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +
+  'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {

@@ -72,7 +72,7 @@ for (const model of models) {
   console.log(JSON.stringify(row));
 }
 let md = 'Memory while loading (1 thread, a fresh process per engine and model). wasm memory: each engine\'s ' +
-  'WebAssembly.Memory in MB (it grows in steps and never shrinks; onnx-wasm starts at 32 MB). Heap: onnx-wasm\'s malloc ' +
+  'WebAssembly.Memory in MB (it grows in steps and never shrinks; onnx-wasm starts at 16 MB). Heap: onnx-wasm\'s malloc ' +
   'high-water (sbrk) growth as a multiple of the model size S; activations: XNNPACK\'s activation memory, part of it.\n\n' +
   '| model | S MB | wasm memory MB after create (ours / ort) | after the first run (ours / ort) | heap growth at create, x S | of it activations | without activations | heap growth after the first run, x S |\n' +
   '|---|---:|---:|---:|---:|---:|---:|---:|\n';

@@ -11,7 +11,7 @@ target_link_libraries(onnxwasm_module PRIVATE ow_runtime)
 set_target_properties(onnxwasm_module PROPERTIES OUTPUT_NAME ${ow_wasm_name} SUFFIX ".js")
 target_link_options(onnxwasm_module PRIVATE
   --bind -O3 -sMODULARIZE=1 -sEXPORT_NAME=createOnnxWasmModule -sENVIRONMENT=web,worker,node
-  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=33554432
+  -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB -sABORTING_MALLOC=0 -sINITIAL_MEMORY=16777216
   -sEXPORTED_FUNCTIONS=_malloc,_free -sEXPORTED_RUNTIME_METHODS=ccall
   -sDISABLE_EXCEPTION_CATCHING=1 -sTOTAL_STACK=1048576 -sFILESYSTEM=0
   # The glue must not install process-wide handlers in the host application (Node).
