@@ -50,6 +50,14 @@ struct Act {
   }
 };
 
+#ifdef __wasm_simd128__
+// The sum of a vector's four lanes.
+float hsum(v128_t a) {
+  return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
+         (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
+}
+#endif
+
 // a . b over n floats: four independent f32x4 sums with wasm SIMD, else eight scalar sums.
 float dot(const float* a, const float* b, int64_t n) {
   int64_t i = 0;
@@ -62,9 +70,7 @@ float dot(const float* a, const float* b, int64_t n) {
     s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(a + i + 8), wasm_v128_load(b + i + 8)));
     s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(a + i + 12), wasm_v128_load(b + i + 12)));
   }
-  v128_t s4 = wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3));
-  sum = (wasm_f32x4_extract_lane(s4, 0) + wasm_f32x4_extract_lane(s4, 1)) +
-        (wasm_f32x4_extract_lane(s4, 2) + wasm_f32x4_extract_lane(s4, 3));
+  sum = hsum(wasm_f32x4_add(wasm_f32x4_add(s0, s1), wasm_f32x4_add(s2, s3)));
 #else
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   for (; i + 8 <= n; i += 8)
@@ -80,10 +86,6 @@ float dot(const float* a, const float* b, int64_t n) {
 void rows_dot(const float* m, int64_t rows, const float* v, int64_t n, float* out) {
   int64_t r = 0;
 #ifdef __wasm_simd128__
-  auto sum = [](v128_t a) {
-    return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
-           (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
-  };
   for (; r + 4 <= rows; r += 4) {
     const float *m0 = m + r * n, *m1 = m0 + n, *m2 = m1 + n, *m3 = m2 + n;
     v128_t s0 = wasm_f32x4_splat(0), s1 = s0, s2 = s0, s3 = s0;
@@ -95,7 +97,7 @@ void rows_dot(const float* m, int64_t rows, const float* v, int64_t n, float* ou
       s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(wasm_v128_load(m2 + i), x));
       s3 = wasm_f32x4_add(s3, wasm_f32x4_mul(wasm_v128_load(m3 + i), x));
     }
-    float o0 = sum(s0), o1 = sum(s1), o2 = sum(s2), o3 = sum(s3);
+    float o0 = hsum(s0), o1 = hsum(s1), o2 = hsum(s2), o3 = hsum(s3);
     for (; i < n; i++) o0 += m0[i] * v[i], o1 += m1[i] * v[i], o2 += m2[i] * v[i], o3 += m3[i] * v[i];
     out[r] = o0, out[r + 1] = o1, out[r + 2] = o2, out[r + 3] = o3;
   }
@@ -110,10 +112,6 @@ void rows_dot4(const float* m, int64_t rows, const float* v, int64_t n, float* o
   int64_t r = 0;
 #ifdef __wasm_simd128__
   const float *v0 = v, *v1 = v + n, *v2 = v + 2 * n, *v3 = v + 3 * n;
-  auto sum = [](v128_t a) {
-    return (wasm_f32x4_extract_lane(a, 0) + wasm_f32x4_extract_lane(a, 1)) +
-           (wasm_f32x4_extract_lane(a, 2) + wasm_f32x4_extract_lane(a, 3));
-  };
   for (; r + 4 <= rows && n % 4 == 0; r += 4) {
     v128_t acc[4][4];
     for (auto& row : acc) for (v128_t& a : row) a = wasm_f32x4_splat(0);
@@ -126,7 +124,7 @@ void rows_dot4(const float* m, int64_t rows, const float* v, int64_t n, float* o
       }
     }
     for (int q = 0; q < 4; q++)
-      for (int t = 0; t < 4; t++) out[t * out_stride + r + q] = sum(acc[q][t]);
+      for (int t = 0; t < 4; t++) out[t * out_stride + r + q] = hsum(acc[q][t]);
   }
 #endif
   for (int t = 0; t < 4; t++) rows_dot(m + r * n, rows - r, v + t * n, n, out + t * out_stride + r);

@@ -25,7 +25,8 @@ class ModelReader {
 // stopped. Tensors with external data are read through `external` (without one, they are
 // INVALID_MODEL).
 Result<Model> load_model(ModelReader& reader, size_t size, ExternalData* external = nullptr);
-// The same, for bytes already in memory.
+// The same, for bytes already in memory (read through the same piece-by-piece path, so native
+// tests and the fuzzer exercise what the wasm build runs).
 Result<Model> load_model(const uint8_t* data, size_t size, ExternalData* external = nullptr);
 
 // A serialized TensorProto (the ONNX test data's *.pb files) as a Tensor.

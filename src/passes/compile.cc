@@ -132,6 +132,12 @@ Status infer_node(const ProgramNode& pn, const std::vector<const ValueType*>& in
   return Status::ok();
 }
 
+Status fold_node(const ProgramNode& pn, const std::vector<const Tensor*>& in_values, const std::vector<Tensor*>& outs) {
+  ThreadPool serial(1);
+  KernelContext kc{*pn.node, pn.opset, pn.state.get(), in_values, outs, &serial};
+  return pn.op->run(kc).with_context(pn.node->describe());
+}
+
 Result<Program> compile_program(const Model& model, const CompileOptions& options) {
   return compile_graph(model.graph, model, options);
 }
@@ -331,9 +337,7 @@ Result<Program> compile_graph(const Graph& g, const Model& model, const CompileO
         outs.push_back(made.back().get());
         p.values[pn.outputs[i]].constant = made.back();
       }
-      ThreadPool serial(1);
-      KernelContext kc{n, pn.opset, pn.state.get(), in_values, outs, &serial};
-      OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(n.describe()));
+      OW_RETURN_IF_ERROR(fold_node(pn, in_values, outs));
       if (dequantize) p.values[pn.outputs[0]].quant = quant_origin();
       return Status::ok();
     }

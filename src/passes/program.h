@@ -62,6 +62,10 @@ struct Program {
   std::vector<ValueInfo> input_infos, output_infos;  // metadata (free dims applied)
 };
 
+// Runs `pn`'s kernel now, serially, on constant inputs into `outs` (allocated by the caller):
+// constant folding, and the XNNPACK builder dequantizing weights kept quantized.
+Status fold_node(const ProgramNode& pn, const std::vector<const Tensor*>& in_values, const std::vector<Tensor*>& outs);
+
 // Checks every op is known (all missing ones named at once, subgraphs included), orders nodes, prepares them,
 // infers static types and shapes, folds constant subgraphs and forwards Identity/Dropout.
 // `model` must outlive the Program (nodes point into it).

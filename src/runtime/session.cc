@@ -19,6 +19,15 @@ struct XnnPlan {};
 
 namespace onnxwasm {
 
+namespace {
+// Every graph input has known dims: the program is never compiled again for other shapes.
+bool inputs_static(const Program& p) {
+  for (int id : p.inputs)
+    if (!dims_known(p.values[id].type.dims)) return false;
+  return true;
+}
+}  // namespace
+
 Session::~Session() = default;
 Session::Plan::~Plan() = default;
 
@@ -38,7 +47,7 @@ Result<std::unique_ptr<Session>> Session::create(Model model, const SessionOptio
   co.free_dims = options.free_dims;
   OW_ASSIGN_OR_RETURN(s->generic_, s->build_plan(co));
   const Program& g = s->generic_->program;
-  for (int id : g.inputs) s->specialize_ |= !dims_known(g.values[id].type.dims);
+  s->specialize_ = !inputs_static(g);
   if (!s->specialize_) s->drop_copied_constants();
   s->last_ = s->generic_.get();
   return s;
@@ -57,8 +66,7 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
   if (options_.use_xnnpack) {
     // A static session never compiles again: each constant is freed as soon as XNNPACK has
     // packed every read of it, so the weights are not held twice while the rest pack.
-    bool fixed = co.input_dims.empty();
-    for (int id : program.inputs) fixed &= dims_known(program.values[id].type.dims);
+    const bool fixed = co.input_dims.empty() && inputs_static(program);
     ConstantHandoff handoff;
     handoff.release = [this, values = &plan->program.values](int id) {
       forget_model_constant((*values)[id].name);

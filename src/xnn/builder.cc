@@ -4,8 +4,6 @@
 #include <algorithm>
 #include <limits>
 
-#include "core/threadpool.h"
-
 namespace onnxwasm {
 
 Dims dims_in_layout(const Dims& d, Layout layout) {
@@ -147,14 +145,13 @@ Result<std::vector<float>> XnnBuilder::float_values(int id, const Node& node) co
            node.describe().c_str(), v.name.c_str());
   const ProgramNode& dq = program_.nodes[v.producer];
   std::vector<const Tensor*> ins;
-  for (int in : dq.inputs) ins.push_back(in >= 0 ? program_.values[in].constant.get() : nullptr);
-  for (const Tensor* t : ins) OW_CHECK(t || ins.size() < 3, INTERNAL, "%s: a quantization parameter is gone", dq.node->describe().c_str());
+  for (int in : dq.inputs) {
+    OW_CHECK(in < 0 || program_.values[in].constant, INTERNAL, "%s: an input is no longer constant", dq.node->describe().c_str());
+    ins.push_back(in >= 0 ? program_.values[in].constant.get() : nullptr);
+  }
   std::vector<float> out(static_cast<size_t>(num_elements(v.type.dims)));
   Tensor view = Tensor::view(DType::kFloat32, v.type.dims, out.data());
-  std::vector<Tensor*> outs = {&view};
-  ThreadPool serial(1);
-  KernelContext kc{*dq.node, dq.opset, dq.state.get(), ins, outs, &serial};
-  OW_RETURN_IF_ERROR(dq.op->run(kc).with_context(dq.node->describe()));
+  OW_RETURN_IF_ERROR(fold_node(dq, ins, {&view}));
   return out;
 }
 
