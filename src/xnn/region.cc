@@ -9,6 +9,7 @@
 #include <xnnpack.h>
 
 #include "xnn/builder.h"
+#include "xnn/gemm_kernels.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 
@@ -128,6 +129,7 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
   OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
+  choose_gemm_kernels();
   if (!workspace) {
     xnn_workspace_t w = nullptr;
     OW_CHECK(xnn_create_workspace(&w) == xnn_status_success, OUT_OF_MEMORY, "xnn_create_workspace failed");
