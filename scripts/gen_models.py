@@ -9,6 +9,8 @@ seeds), written to the folder given as argv[1] (scripts/test.sh caches it outsid
                      depthwise-separable blocks with ReLU6, max/avg pooling, global pool, linear
   resnet_mini_dynamic.onnx  the same with a symbolic batch dim ("batch")
   mobilenet_v2.onnx  torchvision's mobilenet_v2, random weights
+  recurrent.onnx     torch LSTM (2 layers, 36 -> 40) then GRU (40 -> 24) over [10, 2, 36]: the
+                     recurrent kernels' SIMD paths (four steps at a time, remainders)
   alloc.onnx         ConstantOfShape of a shape given at run time, + 1 (run-time allocation limits)
   external/resnet_mini.onnx + external/weights/resnet_mini.bin
                      resnet_mini with every initializer of 64+ bytes in an external file
@@ -94,6 +96,17 @@ class ResNetMini(nn.Module):
         return torch.softmax(self.head(x), dim=1)
 
 
+class Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm, self.gru = nn.LSTM(36, 40, num_layers=2), nn.GRU(40, 24)
+
+    def forward(self, x):
+        y, _ = self.lstm(x)
+        y, _ = self.gru(y)
+        return y
+
+
 def randomize_bn(model, seed):
     g = torch.Generator().manual_seed(seed)
     for m in model.modules():
@@ -136,6 +149,8 @@ def main():
     export(ResNetMini(), (1, 3, 64, 64), os.path.join(out, "resnet_mini_dynamic.onnx"), 7, dynamic_batch=True)
     torch.manual_seed(11)
     export(torchvision.models.mobilenet_v2(weights=None), (1, 3, 224, 224), os.path.join(out, "mobilenet_v2.onnx"), 11)
+    torch.manual_seed(13)
+    export(Recurrent(), (10, 2, 36), os.path.join(out, "recurrent.onnx"), 13)
     print("gen_models: wrote", ", ".join(sorted(os.listdir(out))), "to", out)
 
 
