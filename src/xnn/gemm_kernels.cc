@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
-// XNNPACK's int8 GEMM microkernels on x86 hosts, chosen by measurement in the engine (bench
-// resnet18_qdq, 1 thread, same machine and run): for qs8 convolutions and fully-connected
-// operators with per-channel int8 weights, XNNPACK's wasm SIMD config takes 4x4c2s4, which
-// rotates each row of A with three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum
-// per output at the end) ran the model in 53 ms instead of 76 (4x4c8 took 79: it spills).
-// Its weights are packed with kr=8, sr=1, which the config carries.
-// The float kernels stay XNNPACK's: its "loadsplat" variants, faster in an isolated GEMM
-// loop here, made ResNet-50 slower in the engine (igemm 3x3 convolutions 1.45x slower).
-// Changed once, before any operator reads the config; ARM hosts keep XNNPACK's choice.
+// XNNPACK's GEMM microkernels on x86 hosts, chosen by measuring inside the engine (per-operator
+// times from XNNPACK's profiling, same machine and run; isolated kernel loops did not predict
+// them):
+//  - f32 GEMM (1x1 convolutions, fully-connected): XNNPACK takes its "splat" 4x8 kernels (A
+//    loaded four k at a time, then shuffled) unless the page reports more than 4 cores, its
+//    sign of AVX; in Node it never sees a core count. The "loadsplat" ones (one broadcast load
+//    per k, a single vbroadcastss under AVX) cut resnet50's GEMM time 38 -> 31 ms and
+//    mobilenet_v2 16.0 -> 13.7 ms. Same tile and packing. The IGEMM (3x3 convolutions) stays
+//    "splat": its "loadsplat" variant was 1.45x slower in the engine.
+//  - qs8 with per-channel int8 weights: XNNPACK takes 4x4c2s4, which rotates each row of A with
+//    three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum per output at the end) ran
+//    resnet18_qdq in 53 ms instead of 76 (4x4c8: 79, it spills). Its weights are packed with
+//    kr=8, sr=1, which the config carries.
+// Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice.
 #include "xnn/gemm_kernels.h"
 
 #include <xnnpack.h>
@@ -29,6 +34,15 @@ void choose() {
   const xnn_hardware_config* hw = xnn_init_hardware_config();
   if (hw == nullptr || !hw->is_x86) return;
 
+  auto* f32 = const_cast<xnn_gemm_config*>(xnn_init_f32_gemm_config());
+  if (f32 != nullptr && f32->mr == 4 && f32->nr == 8) {
+    f32->minmax.gemm[0] = gemm(xnn_f32_gemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat);
+    f32->minmax.gemm[3] = gemm(xnn_f32_gemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat);
+    f32->relu.gemm[0] = gemm(xnn_f32_gemm_relu_ukernel_1x8__wasmsimd_loadsplat);
+    f32->relu.gemm[3] = gemm(xnn_f32_gemm_relu_ukernel_4x8__wasmsimd_loadsplat);
+    f32->linear.gemm[0] = gemm(xnn_f32_gemm_ukernel_1x8__wasmsimd_loadsplat);
+    f32->linear.gemm[3] = gemm(xnn_f32_gemm_ukernel_4x8__wasmsimd_loadsplat);
+  }
   auto* qs8 = const_cast<xnn_gemm_config*>(xnn_init_qs8_qc8w_gemm_config());
   if (qs8 != nullptr && qs8->mr == 4 && qs8->nr == 4) {
     qs8->minmax.gemm[0] = gemm(xnn_qs8_qc8w_gemm_minmax_fp32_ukernel_1x4c8__wasmsimd_dot16x2_ld128);
