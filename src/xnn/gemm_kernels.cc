@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
 // XNNPACK's GEMM microkernels on x86 hosts, chosen by measuring inside the engine (per-operator
-// times from XNNPACK's profiling, same machine and run; isolated kernel loops did not predict
-// them):
-//  - f32 GEMM (1x1 convolutions, fully-connected): XNNPACK takes its "splat" 4x8 kernels (A
-//    loaded four k at a time, then shuffled) unless the page reports more than 4 cores, its
-//    sign of AVX; in Node it never sees a core count. The "loadsplat" ones (one broadcast load
-//    per k, a single vbroadcastss under AVX) cut resnet50's GEMM time 38 -> 31 ms and
-//    mobilenet_v2 16.0 -> 13.7 ms. Same tile and packing. The IGEMM (3x3 convolutions) stays
-//    "splat": its "loadsplat" variant was 1.45x slower in the engine.
+// times from XNNPACK's profiling, same machine and run):
+//  - f32 GEMM and IGEMM (1x1 and other convolutions, fully-connected): XNNPACK takes its
+//    "splat" 4x8 kernels (A loaded four k at a time, then shuffled) unless the page reports
+//    more than 4 cores, its sign of AVX; in Node it never sees a core count. The "loadsplat"
+//    ones (one broadcast load per k, a single vbroadcastss under AVX) cut resnet50's GEMM time
+//    38 -> 31 ms and each 3x3 convolution 5.0 -> 4.2 ms; mobilenet_v2 16.0 -> 13.7 ms. Same
+//    tile and packing. The 4x8 IGEMM ones are this project's builds of XNNPACK's sources
+//    (CMakeLists.txt: the library's, built with SLP vectorization, were 2x slower).
 //  - qs8 with per-channel int8 weights: XNNPACK takes 4x4c2s4, which rotates each row of A with
 //    three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum per output at the end) ran
-//    resnet18_qdq in 53 ms instead of 76 (4x4c8: 79, it spills). Its weights are packed with
+//    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its weights are packed with
 //    kr=8, sr=1, which the config carries.
 // Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice.
 #include "xnn/gemm_kernels.h"
@@ -21,6 +21,13 @@
 #include "xnnpack/gemm.h"
 #include "xnnpack/hardware-config.h"
 #include "xnnpack/igemm.h"
+
+// XNNPACK's 4x8 loadsplat IGEMM kernels, built here without SLP vectorization (CMakeLists.txt).
+extern "C" {
+decltype(xnn_f32_igemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat) ow_minmax_igemm_4x8_loadsplat;
+decltype(xnn_f32_igemm_relu_ukernel_4x8__wasmsimd_loadsplat) ow_relu_igemm_4x8_loadsplat;
+decltype(xnn_f32_igemm_ukernel_4x8__wasmsimd_loadsplat) ow_linear_igemm_4x8_loadsplat;
+}
 
 namespace onnxwasm {
 namespace {
@@ -42,6 +49,12 @@ void choose() {
     f32->relu.gemm[3] = gemm(xnn_f32_gemm_relu_ukernel_4x8__wasmsimd_loadsplat);
     f32->linear.gemm[0] = gemm(xnn_f32_gemm_ukernel_1x8__wasmsimd_loadsplat);
     f32->linear.gemm[3] = gemm(xnn_f32_gemm_ukernel_4x8__wasmsimd_loadsplat);
+    f32->minmax.igemm[0] = igemm(xnn_f32_igemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat);
+    f32->minmax.igemm[3] = igemm(ow_minmax_igemm_4x8_loadsplat);
+    f32->relu.igemm[0] = igemm(xnn_f32_igemm_relu_ukernel_1x8__wasmsimd_loadsplat);
+    f32->relu.igemm[3] = igemm(ow_relu_igemm_4x8_loadsplat);
+    f32->linear.igemm[0] = igemm(xnn_f32_igemm_ukernel_1x8__wasmsimd_loadsplat);
+    f32->linear.igemm[3] = igemm(ow_linear_igemm_4x8_loadsplat);
   }
   auto* qs8 = const_cast<xnn_gemm_config*>(xnn_init_qs8_qc8w_gemm_config());
   if (qs8 != nullptr && qs8->mr == 4 && qs8->nr == 4) {
