@@ -2,8 +2,8 @@
 // `npm run bench:chromium`: inference latency in Debian's Chromium on a cross-origin isolated
 // page, onnx-wasm next to onnxruntime-web 1.30, the model set of `npm run bench`, at 1 and 2
 // threads. Each measurement is a fresh browser context running one engine
-// (bench/pages/latency.html), the engines alternating (ours, ort, then ort, ours), 5 warm-up
-// runs then runs/2 timed runs each: the median is over `runs` runs per engine. Writes
+// (bench/pages/latency.html), the engines alternating (ours, ort, then ort, ours), warm-up runs
+// (at least 5 and 1 s of them) then runs/2 timed runs each: the median is over `runs` runs per engine. Writes
 // bench/results/browser-latency.md.
 // Usage: node bench/browser-latency.mjs [runs=10] [model.onnx ...]
 import fs from 'node:fs';
@@ -67,7 +67,7 @@ await browser.close();
 await server.close();
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Chromium (${os.cpus()[0].model}, ${os.cpus().length} cores), cross-origin isolated ` +
-  `page; median of ${runs} runs per engine (a fresh browser context per engine and round, alternating, 5 warm-up runs each); ` +
+  `page; median of ${runs} runs per engine (a fresh browser context per engine and round, alternating, warm-up runs each: at least 5 and 1 s); ` +
   'create = session creation in a fresh page (wasm start included); output diff = max |ours - ort| / max |ort| over the first 64 values.\n\n' +
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | create ms (ours / ort) | output diff |\n|---|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
