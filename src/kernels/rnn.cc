@@ -88,14 +88,10 @@ float dot(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
-// The hot loops below are kept out of line (OW_HOT_LOOP): V8 runs wasm first in its baseline
-// compiler and optimizes a function once it has done enough work; inlined into run_rnn (one
-// call per layer and run) they were still unoptimized after Chromium's 5 warm-up runs of the
-// bench LSTM (5.5 ms; 4.5 out of line; 3.5 with everything optimized from the start).
+// Hot loops stay out of line: V8 optimizes a function after enough of its own work, and inlined
+// into run_rnn (one call per layer) they were still unoptimized after 5 runs in Chromium.
 #define OW_HOT_LOOP __attribute__((noinline))
-
-// out[r] = M[r] . v for `rows` rows of M (row stride n): four rows at a time share the loads
-// of v.
+// out[r] = M[r] . v for `rows` rows of M (row stride n): four rows share each load of v.
 OW_HOT_LOOP void rows_dot(const float* m, int64_t rows, const float* v, int64_t n, float* out) {
   int64_t r = 0;
 #ifdef __wasm_simd128__
@@ -122,8 +118,7 @@ OW_HOT_LOOP void rows_dot(const float* m, int64_t rows, const float* v, int64_t 
   for (; r < rows; r++) out[r] = dot(m + r * n, v, n);
 }
 
-// out[i] += b[i] for n values.
-OW_HOT_LOOP void add_into(float* out, const float* b, int64_t n) {
+OW_HOT_LOOP void add_into(float* out, const float* b, int64_t n) {  // out[i] += b[i]
   for (int64_t i = 0; i < n; i++) out[i] += b[i];
 }
 
@@ -160,10 +155,8 @@ OW_HOT_LOOP void rows_dot4(const float* m, int64_t rows, const float* v, int64_t
 }
 
 #ifdef __wasm_simd128__
-// The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate) four
-// lanes at a time (per element libm calls were a third of the step), for the first multiple of
-// four of the h units; returns how many it did. `gate` holds W x + biases, `rec` R h, in the
-// order i, o, f, c.
+// The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate), four
+// units at a time while four remain; returns how many it did. gate = W x + biases, rec = R h.
 OW_HOT_LOOP int64_t lstm_default_gates4(const float* gate, const float* rec, const float* c_prev, int64_t h,
                                         float* c_next, float* h_next) {
   int64_t j = 0;
