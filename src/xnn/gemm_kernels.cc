@@ -10,8 +10,8 @@
 //    (CMakeLists.txt: the library's, built with SLP vectorization, were 2x slower).
 //  - qs8 with per-channel int8 weights: XNNPACK takes 4x4c2s4, which rotates each row of A with
 //    three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum per output at the end) ran
-//    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its weights are packed with
-//    kr=8, sr=1, which the config carries.
+//    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its
+//    weights are packed with kr=8, sr=1, which the config carries.
 // Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice.
 #include "xnn/gemm_kernels.h"
 
@@ -24,9 +24,9 @@
 
 // XNNPACK's 4x8 loadsplat IGEMM kernels, built here without SLP vectorization (CMakeLists.txt).
 extern "C" {
-decltype(xnn_f32_igemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat) ow_minmax_igemm_4x8_loadsplat;
-decltype(xnn_f32_igemm_relu_ukernel_4x8__wasmsimd_loadsplat) ow_relu_igemm_4x8_loadsplat;
-decltype(xnn_f32_igemm_ukernel_4x8__wasmsimd_loadsplat) ow_linear_igemm_4x8_loadsplat;
+decltype(xnn_f32_igemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat) ow_xnn_f32_igemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat;
+decltype(xnn_f32_igemm_relu_ukernel_4x8__wasmsimd_loadsplat) ow_xnn_f32_igemm_relu_ukernel_4x8__wasmsimd_loadsplat;
+decltype(xnn_f32_igemm_ukernel_4x8__wasmsimd_loadsplat) ow_xnn_f32_igemm_ukernel_4x8__wasmsimd_loadsplat;
 }
 
 namespace onnxwasm {
@@ -43,18 +43,17 @@ void choose() {
 
   auto* f32 = const_cast<xnn_gemm_config*>(xnn_init_f32_gemm_config());
   if (f32 != nullptr && f32->mr == 4 && f32->nr == 8) {
-    f32->minmax.gemm[0] = gemm(xnn_f32_gemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat);
-    f32->minmax.gemm[3] = gemm(xnn_f32_gemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat);
-    f32->relu.gemm[0] = gemm(xnn_f32_gemm_relu_ukernel_1x8__wasmsimd_loadsplat);
-    f32->relu.gemm[3] = gemm(xnn_f32_gemm_relu_ukernel_4x8__wasmsimd_loadsplat);
-    f32->linear.gemm[0] = gemm(xnn_f32_gemm_ukernel_1x8__wasmsimd_loadsplat);
-    f32->linear.gemm[3] = gemm(xnn_f32_gemm_ukernel_4x8__wasmsimd_loadsplat);
-    f32->minmax.igemm[0] = igemm(xnn_f32_igemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat);
-    f32->minmax.igemm[3] = igemm(ow_minmax_igemm_4x8_loadsplat);
-    f32->relu.igemm[0] = igemm(xnn_f32_igemm_relu_ukernel_1x8__wasmsimd_loadsplat);
-    f32->relu.igemm[3] = igemm(ow_relu_igemm_4x8_loadsplat);
-    f32->linear.igemm[0] = igemm(xnn_f32_igemm_ukernel_1x8__wasmsimd_loadsplat);
-    f32->linear.igemm[3] = igemm(ow_linear_igemm_4x8_loadsplat);
+    // One activation variant of the 4x8 tile: its 1-row and 4-row GEMM and IGEMM kernels.
+    auto use = [](gemm_fused_ukernels& k, auto gemm1, auto gemm4, auto igemm1, auto igemm4) {
+      k.gemm[0] = gemm(gemm1), k.gemm[3] = gemm(gemm4), k.igemm[0] = igemm(igemm1), k.igemm[3] = igemm(igemm4);
+    };
+    use(f32->minmax, xnn_f32_gemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat,
+        xnn_f32_gemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat, xnn_f32_igemm_minmax_ukernel_1x8__wasmsimd_x86_loadsplat,
+        ow_xnn_f32_igemm_minmax_ukernel_4x8__wasmsimd_x86_loadsplat);
+    use(f32->relu, xnn_f32_gemm_relu_ukernel_1x8__wasmsimd_loadsplat, xnn_f32_gemm_relu_ukernel_4x8__wasmsimd_loadsplat,
+        xnn_f32_igemm_relu_ukernel_1x8__wasmsimd_loadsplat, ow_xnn_f32_igemm_relu_ukernel_4x8__wasmsimd_loadsplat);
+    use(f32->linear, xnn_f32_gemm_ukernel_1x8__wasmsimd_loadsplat, xnn_f32_gemm_ukernel_4x8__wasmsimd_loadsplat,
+        xnn_f32_igemm_ukernel_1x8__wasmsimd_loadsplat, ow_xnn_f32_igemm_ukernel_4x8__wasmsimd_loadsplat);
   }
   auto* qs8 = const_cast<xnn_gemm_config*>(xnn_init_qs8_qc8w_gemm_config());
   if (qs8 != nullptr && qs8->mr == 4 && qs8->nr == 4) {
