@@ -151,6 +151,12 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
       if (!claim[i]) continue;
       const ProgramNode& pn = p.nodes[i];
       bool split = false;
+      if (pn.node->op_type == "Erf") {
+        // A GELU chain is defined by its Div: all of it in one region, or the Erf stays out.
+        const int div = p.values[pn.inputs[0]].producer;
+        split = run_of[div] != run_of[i];
+        for (int c : match_gelu(p, div).nodes) split |= run_of[c] != run_of[i];
+      }
       if (pn.node->op_type == "QuantizeLinear")
         for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
       if (pn.node->op_type == "DequantizeLinear" && p.values[pn.inputs[0]].constant) {
@@ -167,8 +173,12 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   for (size_t i = 0; i < p.nodes.size();) {
     if (!claim[i]) { i++; continue; }
     std::vector<int> run;
-    while (i < p.nodes.size() && claim[i]) run.push_back(static_cast<int>(i++));
-    runs.push_back(std::move(run));
+    bool moves_only = true;
+    while (i < p.nodes.size() && claim[i]) {
+      moves_only = moves_only && find_xnn_rule(p.nodes[i].node->op_type)->moves_only;
+      run.push_back(static_cast<int>(i++));
+    }
+    if (!moves_only) runs.push_back(std::move(run));
   }
   // Regions holding the largest weights pack first: their packed copies take fresh memory
   // while the heap holds the most weights anyway, and the room their weights leave takes

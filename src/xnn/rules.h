@@ -19,6 +19,9 @@ struct XnnRule {
   std::string_view op_type;
   XnnLowerFn lower;
   bool own_dtypes = false;  // checks its inputs' and outputs' dtypes itself (QDQ rows)
+  // Only moves data (Reshape, Transpose): not worth a region of its own, where a reference
+  // kernel or a view does the same without a region's setup and thread handoff.
+  bool moves_only = false;
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type);
@@ -42,12 +45,26 @@ Status lower_binary(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_batch_norm(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_concat(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_softmax(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_erf(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_reshape(const ProgramNode&, const Program&, XnnBuilder*);
+Status lower_transpose(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_quantize(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
 // (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
 // the pattern does not hold (the float lowering then runs).
 Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b);
+
+// GELU exported as Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5 (rules_gelu.cc): the
+// chain's nodes after the Div, its input x and output y; `nodes` is empty when `div` starts none.
+struct GeluChain {
+  std::vector<int> nodes;
+  int x = -1, y = -1;
+};
+GeluChain match_gelu(const Program& p, int div);
+// Div `pn` starting a GELU chain inside the region: defined as one xnn_unary_gelu; false when
+// it does not (the Div lowers as a division).
+Result<bool> lower_gelu(const ProgramNode& pn, const Program& p, XnnBuilder* b);
 
 // Weights a packing rule can take: a constant, or a DequantizeLinear of constants kept as a
 // node (CompileOptions::keep_quantized_weights), which the builder dequantizes while packing.

@@ -77,6 +77,10 @@ Status lower_binary(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   for (int id : pn.inputs) OW_XNN_REQUIRE(id >= 0 && p.values[id].type.dims.size() <= out_dims.size(), "operand rank");
   OW_XNN_REQUIRE(out_dims.size() <= 4, "rank above 4");
   if (!b) return Status::ok();
+  if (n.op_type == "Div") {
+    OW_ASSIGN_OR_RETURN(bool gelu, lower_gelu(pn, p, b));
+    if (gelu) return Status::ok();
+  }
   Layout layout = out_dims.size() == 4 ? common_layout(pn, *b) : Layout::kNative;
   OW_ASSIGN_OR_RETURN(uint32_t acc, b->input(pn.inputs[0], layout, n));
   for (size_t i = 1; i < pn.inputs.size(); i++) {

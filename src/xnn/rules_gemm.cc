@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Gemm and MatMul with a constant B -> xnn_define_fully_connected (weights packed once).
 // Gemm needs transA=0 and a C that is a per-column bias; alpha and beta are folded into the
-// packed weights and bias. MatMul with a dynamic B stays on the reference kernel for now.
+// packed weights and bias. MatMul with a computed B -> xnn_define_batch_matrix_multiply.
 #include <cmath>
 
 #include "xnn/rules.h"
@@ -49,11 +49,20 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
 
 Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
-  const Dims& B = p.values[pn.inputs[1]].type.dims;
-  OW_XNN_REQUIRE(constant_weights(p, pn.inputs[1]) && B.size() == 2, "B is not a constant matrix");
-  OW_XNN_REQUIRE(p.values[pn.inputs[0]].type.dims.size() >= 2, "A is a vector");
+  const Dims &A = p.values[pn.inputs[0]].type.dims, &B = p.values[pn.inputs[1]].type.dims;
+  OW_XNN_REQUIRE(A.size() >= 2, "A is a vector");
+  const bool weights = constant_weights(p, pn.inputs[1]);
+  // Constant weights of rank above 2 would need XNNPACK's batched product with static B.
+  OW_XNN_REQUIRE(!weights || B.size() == 2, "B is constant but not a matrix");
+  OW_XNN_REQUIRE(B.size() >= 2, "B is a vector");
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
+  if (!weights) {
+    // Both operands computed (attention's Q.K^T and P.V): batch dims broadcast as in ONNX.
+    OW_ASSIGN_OR_RETURN(uint32_t rhs, b->input(pn.inputs[1], Layout::kNative, n));
+    OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
+    return xnn_check(xnn_define_batch_matrix_multiply(b->subgraph(), in, rhs, out, 0), "xnn_define_batch_matrix_multiply", n);
+  }
   OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_view(pn.inputs[1], B, n));
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
   return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, XNN_INVALID_VALUE_ID,

@@ -3,6 +3,7 @@
 // on random shapes that hit SIMD tails: channels not a multiple of 4/8/16, odd spatial
 // sizes, strides, dilations, groups, asymmetric pads; at 1 and 2 threads. Each case is also
 // checked to have really been claimed by XNNPACK.
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -150,6 +151,61 @@ std::map<std::string, CaseFn> cases() {
     g.constant("b", random_tensor({k, n}, rng()));
     g.output(g.node("MatMul", {a, "b"}));
   };
+  // A computed B (attention's products): batch dims broadcast, B of rank 2 to 4.
+  c["MatMul/dynamic"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t k = pick(rng, 1, 33), n = pick(rng, 1, 17), batch = pick(rng, 1, 3);
+    std::string a = feed_input(g, feeds, "a", {batch, pick(rng, 1, 5), k}, rng());
+    Dims bd = pick(rng, 0, 1) ? Dims{k, n} : pick(rng, 0, 1) ? Dims{batch, k, n} : Dims{2, 1, k, n};
+    std::string b = feed_input(g, feeds, "b", bd, rng());
+    g.output(g.node("MatMul", {g.node("Relu", {a}), b}));
+  };
+  // Data movement after a Conv (NHWC inside the region), then a Relu so the run is not only
+  // moves (those are left to the reference kernels).
+  c["Reshape"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t groups = pick(rng, 2, 4), per = pick(rng, 2, 5), c = pick(rng, 1, 7), h = pick(rng, 1, 9), w = pick(rng, 1, 9);
+    int64_t m = groups * per;
+    std::string x = feed_input(g, feeds, "x", {1, c, h, w}, rng());
+    g.constant("cw", random_tensor({m, c, 1, 1}, rng()));
+    std::string y = g.node("Conv", {x, "cw"});
+    if (pick(rng, 0, 2)) {  // ShuffleNet's channel shuffle
+      std::string split = g.node("Reshape", {y, g.constant("s1", int64_tensor({1, groups, per, h, w}))});
+      std::string swapped = g.node("Transpose", {split}, {attr_ints("perm", {0, 2, 1, 3, 4})});
+      y = g.node("Reshape", {swapped, g.constant("s2", int64_tensor({1, m, h, w}))});
+    } else {
+      y = g.node("Reshape", {y, g.constant("s1", int64_tensor({m, h * w}))});
+    }
+    g.output(g.node("Relu", {y}));
+  };
+  c["Squeeze"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    g.output(g.node("Relu", {g.node("Squeeze", {x, g.constant("axes", int64_tensor({0}))})}));
+  };
+  c["Unsqueeze"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    g.output(g.node("Relu", {g.node("Unsqueeze", {x, g.constant("axes", int64_tensor({pick(rng, 0, 4)}))})}));
+  };
+  c["Transpose"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    std::vector<int64_t> perm = {0, 1, 2, 3};
+    std::shuffle(perm.begin(), perm.end(), rng);
+    g.output(g.node("Relu", {g.node("Transpose", {x}, {attr_ints("perm", perm)})}));
+  };
+  // torch's GELU export: x * (1 + erf(x / sqrt 2)) * 0.5, as one xnn_unary_gelu.
+  c["Erf"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
+    int64_t ch; Dims d;
+    std::string x = conv_front(g, rng, feeds, &ch, &d);
+    auto scalar = [&](const char* name, float v) {
+      Tensor t = Tensor::make(DType::kFloat32, {}).take();
+      *t.data<float>() = v;
+      return g.constant(name, std::move(t));
+    };
+    std::string e = g.node("Erf", {g.node("Div", {x, scalar("sqrt2", 1.4142135f)})});
+    std::string y = g.node("Mul", {x, g.node("Add", {e, scalar("one", 1.f)})});
+    g.output(g.node("Mul", {y, scalar("half", 0.5f)}));
+  };
   for (const char* op : {"Relu", "LeakyRelu", "Elu", "Sigmoid", "Tanh", "Exp", "Abs", "Neg", "Floor", "Ceil",
                          "Round", "HardSwish"}) {
     c[op] = [op](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
@@ -219,12 +275,15 @@ std::map<std::string, CaseFn> cases() {
 
 TEST_CASE("every XNNPACK rule matches the reference kernel on random shapes", "[xnn]") {
   auto table = cases();
-  for (std::string_view op : xnn_rule_op_types()) {
-    auto it = table.find(std::string(op));
+  std::vector<std::string> ops;
+  for (std::string_view op : xnn_rule_op_types()) ops.emplace_back(op);
+  ops.push_back("MatMul/dynamic");
+  for (const std::string& op : ops) {
+    auto it = table.find(op);
     INFO("rule " << op);
     REQUIRE(it != table.end());  // a new rule needs a case here
     for (int iter = 0; iter < 12; iter++) {
-      uint32_t seed = static_cast<uint32_t>(std::hash<std::string_view>()(op) + iter);
+      uint32_t seed = static_cast<uint32_t>(std::hash<std::string>()(op) + iter);
       INFO("seed " << seed);
       std::mt19937 rng(seed);
       GraphBuilder g(17);
