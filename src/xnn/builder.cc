@@ -97,7 +97,17 @@ Result<uint32_t> XnnBuilder::define(const Dims& dims, const void* data, uint32_t
   OW_RETURN_IF_ERROR(xnn_check(xnn_define_tensor_value(subgraph_, xnn_datatype_fp32, d.size(), d.data(),
                                                        data, external_id, flags, &id),
                                "xnn_define_tensor_value", node));
+  if (data != nullptr) static_data_[id] = data;
   return id;
+}
+
+void XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps) {
+  auto data = [&](uint32_t id) {
+    auto it = static_data_.find(id);
+    return static_cast<const float*>(it == static_data_.end() ? nullptr : it->second);
+  };
+  if (data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr)) return;
+  igemm_.push_back({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps});
 }
 
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {

@@ -107,6 +107,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
     if (!st.is_ok()) break;
   }
   if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
+  for (const PackedWeights::Igemm& w : b.igemm_weights()) r->weights_->expect_igemm(w);
   if (st.is_ok())
     // Workers yield after each region instead of spinning: a page, another engine or the
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).

@@ -38,6 +38,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
     OW_ASSIGN_OR_RETURN(bias, b->packed_view(pn.inputs[2], p.values[pn.inputs[2]].type.dims, n));
   }
+  if (group == 1 && kh * kw > 1) b->expect_igemm(filter, bias, static_cast<size_t>(m), static_cast<size_t>(cg), static_cast<size_t>(kh * kw));
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   return xnn_check(xnn_define_convolution_2d(
                        b->subgraph(), static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(win.pad_end[1]),
