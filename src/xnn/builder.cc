@@ -106,8 +106,8 @@ void XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t
     auto it = static_data_.find(id);
     return static_cast<const float*>(it == static_data_.end() ? nullptr : it->second);
   };
-  if (data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr)) return;
-  igemm_.push_back({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps});
+  if (weights_ == nullptr || data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr)) return;
+  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps});
 }
 
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {

@@ -73,9 +73,9 @@ class XnnBuilder {
   Result<uint32_t> packed_reordered(int id, const Dims& dims, const std::function<void(const float*, float*)>& reorder,
                                     const Node& node);
   // Float convolution `filter` (OHWI, defined by packed_view/packed_reordered) with `bias`
-  // (XNN_INVALID_VALUE_ID: none), no groups: the region packs it itself (PackedWeights).
+  // (XNN_INVALID_VALUE_ID: none), no groups: the region's weights cache packs it itself.
   void expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps);
-  const std::vector<PackedWeights::Igemm>& igemm_weights() const { return igemm_; }
+  void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
   const void* packed_bytes(const void* data, size_t size, int source);
   // After an operator packed `kernel` and `bias` (PackedWeights calls it): the copies made for
@@ -147,7 +147,7 @@ class XnnBuilder {
   std::vector<int> fused_;
   int first_ = 0, last_ = -1;
   std::map<uint32_t, const void*> static_data_;  // xnn id -> the data it was defined with
-  std::vector<PackedWeights::Igemm> igemm_;
+  PackedWeights* weights_ = nullptr;
 };
 
 }  // namespace onnxwasm

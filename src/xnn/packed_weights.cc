@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>

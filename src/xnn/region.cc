@@ -99,6 +99,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   b.set_span(first_index, last_index);
   b.set_handoff(handoff);
   r->weights_ = std::make_unique<PackedWeights>([&b](const void* kernel, const void* bias) { b.packed(kernel, bias); });
+  b.set_packed_weights(r->weights_.get());
   Status st;
   for (int ni : r->nodes_) {
     if (b.fused(ni)) continue;  // defined with the node before it (a qint8 convolution)
@@ -107,7 +108,6 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
     if (!st.is_ok()) break;
   }
   if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
-  for (const PackedWeights::Igemm& w : b.igemm_weights()) r->weights_->expect_igemm(w);
   if (st.is_ok())
     // Workers yield after each region instead of spinning: a page, another engine or the
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).
@@ -139,8 +139,8 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   plan.workspace = workspace;
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
-  // A region's inputs and outputs are float: a QuantizeLinear and the DequantizeLinears that
-  // read it must land in the same run of claimed nodes, else they stay on reference kernels.
+  // Nodes whose rule names others that must share their region (XnnRule::same_run) stay on
+  // reference kernels when a run boundary falls between them.
   for (bool changed = true; changed;) {
     changed = false;
     std::vector<int> run_of(p.nodes.size(), -1);
@@ -150,23 +150,10 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
     }
     for (size_t i = 0; i < p.nodes.size(); i++) {
       if (!claim[i]) continue;
-      const ProgramNode& pn = p.nodes[i];
+      const XnnRule* rule = find_xnn_rule(p.nodes[i].node->op_type);
+      if (rule->same_run == nullptr) continue;
       bool split = false;
-      if (pn.node->op_type == "Erf") {
-        // A GELU chain is defined by its Div: all of it in one region, or the Erf stays out.
-        const int div = p.values[pn.inputs[0]].producer;
-        split = run_of[div] != run_of[i];
-        for (int c : match_gelu(p, div).nodes) split |= run_of[c] != run_of[i];
-      }
-      if (pn.node->op_type == "QuantizeLinear")
-        for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
-      if (pn.node->op_type == "DequantizeLinear" && p.values[pn.inputs[0]].constant) {
-        // Weights kept quantized: lowered to nothing, so every reader must be in its region.
-        for (int c : p.values[pn.outputs[0]].users) split |= c < 0 || run_of[c] != run_of[i];
-      } else if (pn.node->op_type == "DequantizeLinear") {
-        const int from = p.values[pn.inputs[0]].producer;
-        split = from < 0 || run_of[from] != run_of[i];
-      }
+      for (int c : rule->same_run(p, p.nodes[i])) split |= c < 0 || run_of[c] != run_of[i];
       if (split) claim[i] = false, changed = true;
     }
   }

@@ -40,7 +40,7 @@ static const XnnRule kRules[] = {
     {"BatchNormalization", lower_batch_norm},
     {"Concat", lower_concat},
     {"Softmax", lower_softmax},
-    {"Erf", lower_erf},
+    {"Erf", lower_erf, false, false, erf_same_run},
     // Not Flatten: kept as a view between a CNN's body and its classifier, it leaves the
     // classifier a region of its own, whose large weights then pack first (plan_xnn); in one
     // region they pack last, beside everything else: loading mobilenet_v2 peaked at 1.58 x the
@@ -49,8 +49,8 @@ static const XnnRule kRules[] = {
     {"Squeeze", lower_reshape, true, true},
     {"Unsqueeze", lower_reshape, true, true},
     {"Transpose", lower_transpose, false, true},
-    {"QuantizeLinear", lower_quantize, true},
-    {"DequantizeLinear", lower_dequantize, true},
+    {"QuantizeLinear", lower_quantize, true, false, quantize_same_run},
+    {"DequantizeLinear", lower_dequantize, true, false, dequantize_same_run},
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type) {
@@ -65,16 +65,26 @@ std::vector<std::string_view> xnn_rule_op_types() {
   return out;
 }
 
+bool xnn_static_f32(const Program& p, int id) {
+  const ValueType& t = p.values[id].type;
+  return t.dtype == DType::kFloat32 && t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) &&
+         num_elements(t.dims) > 0 && t.dims.size() <= XNN_MAX_TENSOR_DIMS;
+}
+
+int sole_reader(const Program& p, int id, const char* op, size_t arity) {
+  const std::vector<int>& users = p.values[id].users;
+  if (users.size() != 1 || users[0] < 0) return -1;
+  const ProgramNode& pn = p.nodes[users[0]];
+  bool ok = pn.node->op_type == op && pn.node->domain.empty() && pn.outputs.size() == 1 && (arity == 0 || pn.inputs.size() == arity);
+  return ok ? users[0] : -1;
+}
+
 Status xnn_can_claim(const ProgramNode& pn, const Program& p) {
   const Node& n = *pn.node;
   OW_XNN_REQUIRE(n.domain.empty(), "not the ai.onnx domain");
   const XnnRule* rule = find_xnn_rule(n.op_type);
   OW_XNN_REQUIRE(rule, "no XNNPACK rule for %s", n.op_type.c_str());
-  auto static_f32 = [&](int id) {
-    const ValueType& t = p.values[id].type;
-    return t.dtype == DType::kFloat32 && t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) && num_elements(t.dims) > 0 &&
-           t.dims.size() <= 6;
-  };
+  auto static_f32 = [&](int id) { return xnn_static_f32(p, id); };
   auto is_static = [&](int id) {
     const ValueType& t = p.values[id].type;
     return t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) && t.dims.size() <= 6;

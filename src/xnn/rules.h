@@ -22,6 +22,9 @@ struct XnnRule {
   // Only moves data (Reshape, Transpose): not worth a region of its own, where a reference
   // kernel or a view does the same without a region's setup and thread handoff.
   bool moves_only = false;
+  // Nodes that must land in this node's run of claimed nodes (one region), else it stays on
+  // its reference kernel; -1 stands for outside every region (a graph input or output).
+  std::vector<int> (*same_run)(const Program& p, const ProgramNode& pn) = nullptr;
 };
 
 const XnnRule* find_xnn_rule(std::string_view op_type);
@@ -29,6 +32,11 @@ const XnnRule* find_xnn_rule(std::string_view op_type);
 std::vector<std::string_view> xnn_rule_op_types();
 // Checks the conditions every rule shares (float32, static shapes), then the rule's own.
 Status xnn_can_claim(const ProgramNode& pn, const Program& p);
+// Value `id` is a float32 tensor of known, non-empty dims within XNNPACK's rank.
+bool xnn_static_f32(const Program& p, int id);
+// The single node reading value `id` (not a graph output) if it is an ai.onnx `op` with
+// `arity` inputs (0: any number) and one output, else -1.
+int sole_reader(const Program& p, int id, const char* op, size_t arity);
 
 // Rows, defined in the rules_*.cc files.
 Status lower_conv(const ProgramNode&, const Program&, XnnBuilder*);
@@ -50,6 +58,9 @@ Status lower_reshape(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_transpose(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_quantize(const ProgramNode&, const Program&, XnnBuilder*);
 Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
+std::vector<int> quantize_same_run(const Program&, const ProgramNode&);
+std::vector<int> dequantize_same_run(const Program&, const ProgramNode&);
+std::vector<int> erf_same_run(const Program&, const ProgramNode&);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
 // (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
 // the pattern does not hold (the float lowering then runs).

@@ -16,16 +16,6 @@ bool scalar_near(const Program& p, int id, double v) {
   return c && c->dtype() == DType::kFloat32 && c->size() == 1 && std::fabs(c->float_at(0) - v) <= 1e-6 * std::fabs(v);
 }
 
-// The single node reading value `id` if it is an ai.onnx `op` with two inputs, else -1.
-int sole_reader(const Program& p, int id, const char* op) {
-  const std::vector<int>& users = p.values[id].users;
-  if (users.size() != 1 || users[0] < 0) return -1;
-  const ProgramNode& pn = p.nodes[users[0]];
-  bool ok = pn.node->op_type == op && pn.node->domain.empty() && pn.outputs.size() == 1 &&
-            pn.inputs.size() == (std::string_view(op) == "Erf" ? 1u : 2u);
-  return ok ? users[0] : -1;
-}
-
 // The input of binary node `pn` other than `id`, or -2 when neither or both are `id`.
 int other_input(const ProgramNode& pn, int id) {
   if ((pn.inputs[0] == id) == (pn.inputs[1] == id)) return -2;
@@ -40,14 +30,14 @@ GeluChain match_gelu(const Program& p, int div) {
   if (d.node->op_type != "Div" || !d.node->domain.empty() || d.inputs.size() != 2 || !scalar_near(p, d.inputs[1], std::sqrt(2.0)))
     return g;
   const int x = d.inputs[0];
-  const int erf = sole_reader(p, d.outputs[0], "Erf");
+  const int erf = sole_reader(p, d.outputs[0], "Erf", 1);
   if (erf < 0) return g;
-  const int add = sole_reader(p, p.nodes[erf].outputs[0], "Add");
+  const int add = sole_reader(p, p.nodes[erf].outputs[0], "Add", 2);
   if (add < 0 || !scalar_near(p, other_input(p.nodes[add], p.nodes[erf].outputs[0]), 1.0)) return g;
   // (x * (1 + erf)) * 0.5, the order torch emits.
-  const int mul_x = sole_reader(p, p.nodes[add].outputs[0], "Mul");
+  const int mul_x = sole_reader(p, p.nodes[add].outputs[0], "Mul", 2);
   if (mul_x < 0 || other_input(p.nodes[mul_x], p.nodes[add].outputs[0]) != x) return g;
-  const int half = sole_reader(p, p.nodes[mul_x].outputs[0], "Mul");
+  const int half = sole_reader(p, p.nodes[mul_x].outputs[0], "Mul", 2);
   if (half < 0 || !scalar_near(p, other_input(p.nodes[half], p.nodes[mul_x].outputs[0]), 0.5)) return g;
   g.nodes = {erf, add, mul_x, half};
   g.x = x;
@@ -69,6 +59,14 @@ Result<bool> lower_gelu(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   OW_RETURN_IF_ERROR(xnn_check(xnn_define_unary(b->subgraph(), xnn_unary_gelu, nullptr, in, out, 0), "xnn_define_unary(gelu)", n));
   for (int ni : g.nodes) b->mark_fused(ni);
   return true;
+}
+
+// A GELU chain is defined by its Div: all of it in one region, or the Erf stays out.
+std::vector<int> erf_same_run(const Program& p, const ProgramNode& pn) {
+  const int div = p.values[pn.inputs[0]].producer;
+  std::vector<int> chain = match_gelu(p, div).nodes;
+  chain.push_back(div);
+  return chain;
 }
 
 // Claimed only inside the pattern: defined by the Div that starts it.

@@ -12,17 +12,8 @@
 namespace onnxwasm {
 namespace {
 
-bool static_f32(const Program& p, int id) {
-  const ValueType& t = p.values[id].type;
-  return t.dtype == DType::kFloat32 && t.kind == ValueKind::kTensor && !t.optional && t.has_rank && dims_known(t.dims) &&
-         num_elements(t.dims) > 0 && t.dims.size() <= XNN_MAX_TENSOR_DIMS;
-}
-
-// The only reader of value `id` is node `user` of the region, and the caller does not read it.
-bool only_read_by(const Program& p, const XnnBuilder& b, int id, int user) {
-  const std::vector<int>& users = p.values[id].users;
-  return users.size() == 1 && users[0] == user && b.in_region(user) && !b.is_output(id);
-}
+// Value `id`, read only by node `user`, stays inside the region.
+bool internal_to_region(const XnnBuilder& b, int id, int user) { return user >= 0 && b.in_region(user) && !b.is_output(id); }
 
 std::vector<size_t> sizes(const Dims& d) { return std::vector<size_t>(d.begin(), d.end()); }
 
@@ -34,15 +25,11 @@ Result<bool> lower_channel_shuffle(const ProgramNode& pn, const Program& p, XnnB
   const Dims &x = p.values[pn.inputs[0]].type.dims, &split = p.values[pn.outputs[0]].type.dims;
   if (x.size() != 4 || b->layout_of(pn.inputs[0]) != Layout::kNHWC || split.size() != 5) return false;
   if (split[0] != x[0] || split[1] * split[2] != x[1] || split[3] != x[2] || split[4] != x[3]) return false;
-  const std::vector<int>& users = p.values[pn.outputs[0]].users;
-  if (users.size() != 1 || !only_read_by(p, *b, pn.outputs[0], users[0])) return false;
-  const ProgramNode& tr = p.nodes[users[0]];
-  if (tr.node->op_type != "Transpose" || !tr.node->domain.empty() || attr_ints(*tr.node, "perm") != std::vector<int64_t>{0, 2, 1, 3, 4})
+  const int tr = sole_reader(p, pn.outputs[0], "Transpose", 1);
+  if (!internal_to_region(*b, pn.outputs[0], tr) || attr_ints(*p.nodes[tr].node, "perm") != std::vector<int64_t>{0, 2, 1, 3, 4})
     return false;
-  const std::vector<int>& tr_users = p.values[tr.outputs[0]].users;
-  if (tr_users.size() != 1 || !only_read_by(p, *b, tr.outputs[0], tr_users[0])) return false;
-  const ProgramNode& back = p.nodes[tr_users[0]];
-  if (back.node->op_type != "Reshape" || !back.node->domain.empty() || p.values[back.outputs[0]].type.dims != x) return false;
+  const int back = sole_reader(p, p.nodes[tr].outputs[0], "Reshape", 0);
+  if (!internal_to_region(*b, p.nodes[tr].outputs[0], back) || p.values[p.nodes[back].outputs[0]].type.dims != x) return false;
 
   const size_t grouped[5] = {static_cast<size_t>(x[0]), static_cast<size_t>(x[2]), static_cast<size_t>(x[3]),
                              static_cast<size_t>(split[1]), static_cast<size_t>(split[2])};
@@ -57,11 +44,11 @@ Result<bool> lower_channel_shuffle(const ProgramNode& pn, const Program& p, XnnB
   OW_RETURN_IF_ERROR(xnn_check(xnn_define_tensor_value(s, xnn_datatype_fp32, 5, swapped, nullptr, XNN_INVALID_VALUE_ID, 0, &t),
                                "xnn_define_tensor_value", n));
   OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_transpose(s, 5, perm, g, t, 0), "xnn_define_static_transpose", n));
-  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(back.outputs[0], Layout::kNHWC, *back.node));
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(p.nodes[back].outputs[0], Layout::kNHWC, *p.nodes[back].node));
   std::vector<size_t> nhwc = sizes(dims_in_layout(x, Layout::kNHWC));
   OW_RETURN_IF_ERROR(xnn_check(xnn_define_static_reshape(s, 4, nhwc.data(), t, out, 0), "xnn_define_static_reshape", n));
-  b->mark_fused(users[0]);
-  b->mark_fused(tr_users[0]);
+  b->mark_fused(tr);
+  b->mark_fused(back);
   return true;
 }
 
@@ -69,7 +56,7 @@ Result<bool> lower_channel_shuffle(const ProgramNode& pn, const Program& p, XnnB
 
 Status lower_reshape(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
-  OW_XNN_REQUIRE(static_f32(p, pn.inputs[0]) && static_f32(p, pn.outputs[0]), "not float32 with a static shape");
+  OW_XNN_REQUIRE(xnn_static_f32(p, pn.inputs[0]) && xnn_static_f32(p, pn.outputs[0]), "not float32 with a static shape");
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(bool shuffled, lower_channel_shuffle(pn, p, b));
   if (shuffled) return Status::ok();

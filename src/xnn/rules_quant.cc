@@ -61,6 +61,16 @@ Result<QParams> quantize_pair(const ProgramNode& pn, const Program& p) {
 
 }  // namespace
 
+// A region's inputs and outputs are float: a QuantizeLinear and the DequantizeLinears that
+// read it share a region.
+std::vector<int> quantize_same_run(const Program& p, const ProgramNode& pn) { return p.values[pn.outputs[0]].users; }
+
+std::vector<int> dequantize_same_run(const Program& p, const ProgramNode& pn) {
+  // Weights kept quantized are lowered to nothing: every reader must be in their region.
+  if (p.values[pn.inputs[0]].constant) return p.values[pn.outputs[0]].users;
+  return {p.values[pn.inputs[0]].producer};
+}
+
 Status lower_quantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
   OW_ASSIGN_OR_RETURN(QParams q, quantize_pair(pn, p));
