@@ -2,8 +2,8 @@
 // `npm run bench`: onnx-wasm vs onnxruntime-web 1.30 in Node, same models, inputs and thread
 // count, in the same run. Each measurement is a fresh process running one engine
 // (bench/run-one.mjs), the engines alternating: ours, ort, then ort, ours; each process makes
-// 2 warm-up runs then runs/2 timed runs, so the median is over `runs` runs per engine. Outputs
-// are compared before the timings are reported. At 1 and 2 threads (more where the machine
+// warm-up runs (at least 5, and at least 1 s of them) then runs/2 timed runs, so the median is
+// over `runs` runs per engine. Outputs are compared before the timings are reported. At 1 and 2 threads (more where the machine
 // has more cores). Writes bench/results/latest.{json,md} and prints the table.
 // Usage: node bench/bench.mjs [runs=10] [model.onnx ...]
 import { execFileSync } from 'node:child_process';
@@ -64,7 +64,7 @@ fs.rmSync(tmp, { recursive: true, force: true });
 
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
-  `median of ${runs} runs per engine (each engine in its own processes, alternating, 2 warm-up runs each); ` +
+  `median of ${runs} runs per engine (each engine in its own processes, alternating, warm-up runs each: at least 5 and 1 s); ` +
   'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
   'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water; ' +
   'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|.\n\n' +

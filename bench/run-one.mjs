@@ -4,7 +4,9 @@
 // spins its threads after a run) ever share the process, or the cores, with the other's run.
 // Creates the session (cold: the first create in the process includes starting the wasm),
 // runs the seeded input, writes the first output to `outFile` for bench.mjs to compare,
-// then 2 warm-up runs and `runs` timed runs, then a second (warm) create.
+// then warm-up runs (at least 5 and at least 1 s of them, as in the Chromium bench: V8 compiles
+// wasm with its baseline compiler first and recompiles hot functions optimized in the
+// background, which lands inside the first runs), `runs` timed runs, then a second (warm) create.
 // Usage: node bench/run-one.mjs ours|ort threads runs model.onnx outFile inputSpecsJson
 // Prints one JSON line.
 import { createRequire } from 'node:module';
@@ -35,7 +37,8 @@ const create = performance.now() - t;
 const feeds = makeFeeds(specs, api.Tensor);
 const first = (await session.run(feeds))[session.outputNames[0]];
 fs.writeFileSync(outFile, Buffer.from(new Float32Array(Array.from(first.data, Number)).buffer));
-for (let i = 0; i < 2; i++) await session.run(feeds);
+const warmStart = performance.now();
+for (let i = 0; i < 5 || performance.now() - warmStart < 1000; i++) await session.run(feeds);
 const times = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
