@@ -6,7 +6,10 @@ import { DTYPES, dtypeName } from './dtypes.js';
 import { OnnxWasmError } from './errors.js';
 import { chooseBuild, instantiate, isNode } from './loader.js';
 
-let current = null;  // { build, poolSize, promise, module, sessions, dead, pools (thread counts with a pool) }
+// The running module of each build: { build, poolSize, promise, module, sessions, dead, pools
+// (thread counts with a pool) }. A one-thread session takes the single-threaded build, which
+// starts no worker; sessions with more threads share the threaded one.
+const running = new Map();
 // Session creations run one at a time: each makes sure idle workers exist for its threads,
 // then starts them synchronously; two interleaved creations would count the same workers.
 let creating = Promise.resolve();
@@ -18,34 +21,35 @@ function check(status) {
 function trap(state, e) {
   if (e instanceof OnnxWasmError) return e;
   state.dead = true;
-  if (current === state) current = null;
+  if (running.get(state.build) === state) running.delete(state.build);
   return new OnnxWasmError('INTERNAL', `the WebAssembly module failed: ${e && e.message}`, { cause: e });
 }
 
 // The running module of the chosen build, or a new one (started with threads-1 workers;
 // more are added per session by ensureWorkers).
 async function acquire(threads) {
-  const build = chooseBuild();
+  const build = chooseBuild(threads);
   // pthreadpool's caller thread is one of its threads, so threads-1 workers suffice; but at
   // least 1: Emscripten 3.1.6 never resolves a threaded module started with no workers.
   const poolSize = Math.max(1, threads - 1);
-  if (current && !current.dead && current.build === build) {
+  const current = running.get(build);
+  if (current && !current.dead) {
     current.sessions++;
     try {
       await current.promise;
     } catch (e) {
-      current = null;
+      if (running.get(build) === current) running.delete(build);
       throw e;
     }
     return current;
   }
   const state = { build, poolSize, sessions: 1, dead: false, module: null, pools: new Set() };
   state.promise = instantiate(build, poolSize).then((m) => { state.module = m; return m; });
-  current = state;
+  running.set(build, state);
   try {
     await state.promise;
   } catch (e) {
-    if (current === state) current = null;
+    if (running.get(build) === state) running.delete(build);
     throw e instanceof OnnxWasmError ? e : new OnnxWasmError('INTERNAL', `could not start the WebAssembly module: ${e.message}`, { cause: e });
   }
   return state;
@@ -54,7 +58,7 @@ async function acquire(threads) {
 function releaseModule(state) {
   state.sessions--;
   if (state.sessions > 0 || state.dead) return;
-  if (current === state) current = null;
+  if (running.get(state.build) === state) running.delete(state.build);
   // The last session is gone: end the workers and let the heap be collected.
   if (isNode || state.build === 'threaded') state.module.terminateWorkers();
 }

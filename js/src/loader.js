@@ -50,9 +50,11 @@ export function threadsUsable() {
 
 let warnedNoThreads = false;
 
-export function chooseBuild() {
+// The build for a session of `threads` threads: the threaded one only where more than one
+// thread is wanted and possible (one thread needs no worker, and starting one costs tens of ms).
+export function chooseBuild(threads) {
   if (env.wasmBuild === 'threaded' || env.wasmBuild === 'simd') return env.wasmBuild;
-  if (threadsUsable()) return 'threaded';
+  if (threadsUsable()) return threads > 1 ? 'threaded' : 'simd';
   if (!warnedNoThreads && env.logLevel !== 'error' && env.logLevel !== 'fatal') {
     warnedNoThreads = true;
     console.warn('onnx-wasm: this page is not cross-origin isolated, so it runs single-threaded. To use threads, ' +

@@ -146,7 +146,10 @@ export interface Env {
   numThreads: number;
   /** Folder or URL prefix holding the .wasm and glue files. */
   wasmPaths?: string;
-  /** 'auto' picks the threaded build where SharedArrayBuffer works, else 'simd' (single thread). */
+  /**
+   * 'auto' picks the threaded build for sessions of more than one thread where SharedArrayBuffer
+   * works, else 'simd' (single thread, no worker to start).
+   */
   wasmBuild: 'auto' | 'threaded' | 'simd';
   logLevel: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
 }

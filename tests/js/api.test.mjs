@@ -112,6 +112,24 @@ test('issue_2_several_threaded_sessions_alive_at_once', async () => {
   }
 });
 
+// With threads possible (always in Node), a one-thread session takes the single-threaded build
+// (no worker to start) and a two-thread one the threaded build; both run side by side, each on
+// its own module, and give the same outputs.
+test('one-thread sessions use the single-threaded build, others the threaded one', async () => {
+  assert.equal(env.wasmBuild, 'auto');
+  const one = await InferenceSession.create(model('resnet_mini.onnx'), { numThreads: 1 });
+  const two = await InferenceSession.create(model('resnet_mini.onnx'), { numThreads: 2 });
+  const oneMore = await InferenceSession.create(model('resnet_mini.onnx'), { numThreads: 1 });
+  assert.match(one.debugInfo, /^build: simd\n/);
+  assert.match(two.debugInfo, /^build: threaded\n/);
+  assert.match(oneMore.debugInfo, /^build: simd\n/);
+  const x = new Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
+  const [a1, a2, a3] = await Promise.all([one, two, oneMore].map((s) => s.run({ input: x })));
+  assert.deepEqual(Array.from(a2.output.data), Array.from(a1.output.data));
+  assert.deepEqual(Array.from(a3.output.data), Array.from(a1.output.data));
+  for (const s of [one, two, oneMore]) await s.release();
+});
+
 test('profiling times each XNNPACK region and reference kernel of the runs in between', async () => {
   const s = await InferenceSession.create(model('resnet_mini.onnx'));
   const x = new Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
