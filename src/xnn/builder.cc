@@ -101,13 +101,16 @@ Result<uint32_t> XnnBuilder::define(const Dims& dims, const void* data, uint32_t
   return id;
 }
 
-void XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps) {
+bool XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps, bool oihw) {
   auto data = [&](uint32_t id) {
     auto it = static_data_.find(id);
     return static_cast<const float*>(it == static_data_.end() ? nullptr : it->second);
   };
-  if (weights_ == nullptr || data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr)) return;
-  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps});
+  if (weights_ == nullptr || data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr) ||
+      !PackedWeights::packs_conv(out, in))
+    return false;
+  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps, oihw});
+  return true;
 }
 
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {

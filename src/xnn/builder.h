@@ -72,9 +72,11 @@ class XnnBuilder {
   // region packs; otherwise a reordered copy is packed.
   Result<uint32_t> packed_reordered(int id, const Dims& dims, const std::function<void(const float*, float*)>& reorder,
                                     const Node& node);
-  // Float convolution `filter` (OHWI, defined by packed_view/packed_reordered) with `bias`
-  // (XNN_INVALID_VALUE_ID: none), no groups: the region's weights cache packs it itself.
-  void expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps);
+  // Float convolution `filter` (defined by packed_view/packed_reordered: OHWI, or ONNX's
+  // OIHW with `oihw`) with `bias` (XNN_INVALID_VALUE_ID: none), no groups: the region's weights
+  // cache packs it itself. False, and nothing done, where the cache would not (see
+  // PackedWeights::packs_conv): XNNPACK then packs it, from OHWI.
+  bool expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps, bool oihw = false);
   void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
   const void* packed_bytes(const void* data, size_t size, int source);

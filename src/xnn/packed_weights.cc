@@ -33,62 +33,110 @@ PackedWeights::~PackedWeights() {
   for (void* p : buffers_) free(p);
 }
 
-void PackedWeights::finalize() { finalized_ = true; }
-
-// XNNPACK's f32 IGEMM layout for kr = sr = 1 (xnn_pack_f32_conv_goki_w): per block of nr
-// output channels, nr biases, then for each of the taps x in weights of a row the nr rows'
-// values side by side (a transpose of the block); missing rows and bias are zeros.
-static void pack_igemm(const PackedWeights::Igemm& w, size_t nr, float* dst) {
-  const size_t row = w.taps * w.in;
-  for (size_t block = 0; block < w.out; block += nr) {
-    const size_t n = std::min(nr, w.out - block);
-    for (size_t j = 0; j < nr; j++) dst[j] = w.bias != nullptr && j < n ? w.bias[block + j] : 0.f;
-    dst += nr;
-    const float* k = w.kernel + block * row;
-    size_t t = 0;
-#ifdef __wasm_simd128__
-    if (nr == 8 && n == 8) {
-      // Four weights of each of the 8 rows, transposed 4x4 twice: 32 packed values.
-      for (; t + 4 <= row; t += 4, dst += 32) {
-        for (size_t half = 0; half < 2; half++) {
-          const float* r = k + half * 4 * row + t;
-          v128_t a = wasm_v128_load(r), b = wasm_v128_load(r + row), c = wasm_v128_load(r + 2 * row),
-                 d = wasm_v128_load(r + 3 * row);
-          v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
-          v128_t cd_lo = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd_hi = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
-          float* o = dst + half * 4;
-          wasm_v128_store(o, wasm_i32x4_shuffle(ab_lo, cd_lo, 0, 1, 4, 5));
-          wasm_v128_store(o + 8, wasm_i32x4_shuffle(ab_lo, cd_lo, 2, 3, 6, 7));
-          wasm_v128_store(o + 16, wasm_i32x4_shuffle(ab_hi, cd_hi, 0, 1, 4, 5));
-          wasm_v128_store(o + 24, wasm_i32x4_shuffle(ab_hi, cd_hi, 2, 3, 6, 7));
-        }
-      }
-    }
-#endif
-    for (; t < row; t++, dst += nr)
-      for (size_t j = 0; j < nr; j++) dst[j] = j < n ? k[j * row + t] : 0.f;
-  }
+Status PackedWeights::finalize() {
+  finalized_ = true;
+  for (const Igemm& c : igemm_)
+    OW_CHECK(!c.oihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution", c.out, c.in,
+             c.taps);
+  return Status::ok();
 }
+
+bool PackedWeights::packs_conv(size_t out, size_t in) {
+  const xnn_gemm_config* config = xnn_init_f32_gemm_config();
+  // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
+  return config != nullptr && config->log2_kr == 0 && config->log2_sr == 0 && config->nr > 0 && !(in == 1 && out == 1);
+}
+
+namespace {
+
+#ifdef __wasm_simd128__
+// Four floats at each of r, r + stride, r + 2 stride, r + 3 stride (four rows), transposed:
+// col[i] holds the rows' i-th floats.
+inline void transpose4(const float* r, size_t stride, v128_t col[4]) {
+  v128_t a = wasm_v128_load(r), b = wasm_v128_load(r + stride), c = wasm_v128_load(r + 2 * stride),
+         d = wasm_v128_load(r + 3 * stride);
+  v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+  v128_t cd_lo = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd_hi = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+  col[0] = wasm_i32x4_shuffle(ab_lo, cd_lo, 0, 1, 4, 5);
+  col[1] = wasm_i32x4_shuffle(ab_lo, cd_lo, 2, 3, 6, 7);
+  col[2] = wasm_i32x4_shuffle(ab_hi, cd_hi, 0, 1, 4, 5);
+  col[3] = wasm_i32x4_shuffle(ab_hi, cd_hi, 2, 3, 6, 7);
+}
+#endif
+
+// XNNPACK's f32 GEMM/IGEMM layout for kr = sr = 1 (xnn_pack_f32_conv_goki_w; for one tap, as
+// xnn_pack_f32_gemm_goi_w): per block of nr output channels, nr biases, then for each tap t
+// and input channel c the nr rows' weights (t, c) side by side; missing rows and bias are
+// zeros. `k` is the block's first row, in OHWI order ([n][taps][in]) or OIHW ([n][in][taps]).
+// One block per call: V8 runs a wasm function's first calls in its baseline tier and later
+// ones in optimized code, so packing a whole large convolution in one call would run it all
+// unoptimized in a model's first session.
+__attribute__((noinline)) void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr,
+                                          const float* bias, float* dst) {
+  const size_t in = w.in, taps = w.taps, row = in * taps;
+  for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
+  dst += nr;
+  // The source of weight (row j, tap t, input channel c).
+  auto at = [&](size_t j, size_t t, size_t c) { return k[j * row + (w.oihw ? c * taps + t : t * in + c)]; };
+#ifdef __wasm_simd128__
+  if (nr == 8 && n == 8) {
+    v128_t col[4];
+    if (!w.oihw) {  // (t, c) runs linearly: four of them at a time from each half of the rows
+      size_t i = 0;
+      for (; i + 4 <= row; i += 4, dst += 32)
+        for (size_t half = 0; half < 2; half++) {
+          transpose4(k + half * 4 * row + i, row, col);
+          for (size_t q = 0; q < 4; q++) wasm_v128_store(dst + q * 8 + half * 4, col[q]);
+        }
+      for (; i < row; i++, dst += 8)
+        for (size_t j = 0; j < 8; j++) dst[j] = k[j * row + i];
+      return;
+    }
+    // OIHW: per input channel, four taps at a time, each to its place (t * in + c).
+    for (size_t c = 0; c < in; c++) {
+      size_t t = 0;
+      for (; t + 4 <= taps; t += 4)
+        for (size_t half = 0; half < 2; half++) {
+          transpose4(k + half * 4 * row + c * taps + t, row, col);
+          for (size_t q = 0; q < 4; q++) wasm_v128_store(dst + ((t + q) * in + c) * 8 + half * 4, col[q]);
+        }
+      for (; t < taps; t++)
+        for (size_t j = 0; j < 8; j++) dst[(t * in + c) * 8 + j] = at(j, t, c);
+    }
+    return;
+  }
+#endif
+  for (size_t t = 0; t < taps; t++)
+    for (size_t c = 0; c < in; c++, dst += nr)
+      for (size_t j = 0; j < nr; j++) dst[j] = j < n ? at(j, t, c) : 0.f;
+}
+
+void pack_igemm(const PackedWeights::Igemm& w, size_t nr, float* dst) {
+  const size_t row = w.taps * w.in;
+  for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr)
+    pack_block(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr, dst);
+}
+
+}  // namespace
 
 size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* key) {
   auto* w = static_cast<PackedWeights*>(self);
   auto it = std::find_if(w->igemm_.begin(), w->igemm_.end(), [&](const Igemm& c) { return c.kernel == key->kernel; });
-  if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_) return kNotFound;
-  const Igemm c = *it;
-  w->igemm_.erase(it);
-  const xnn_gemm_config* config = xnn_init_f32_gemm_config();
-  if (config == nullptr || config->log2_kr != 0 || config->log2_sr != 0 || c.taps < 2 || (c.in == 1 && c.out == 1))
-    return kNotFound;
+  if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_ || !packs_conv(it->out, it->in)) return kNotFound;
   // XNNPACK's seed: groups ^ in ^ out ^ nr ^ kr ^ sr ^ kernel type ^ operator flags. What is
-  // left after the known terms are the flags; a depthwise one means another layout.
-  const uint32_t known = 1u ^ static_cast<uint32_t>(c.in) ^ static_cast<uint32_t>(c.out) ^ config->nr ^ 1u ^ 1u ^
+  // left after the known terms are the flags (and, for a GEMM, GEMM ^ IGEMM = 2); a depthwise
+  // flag would mean another layout. A declined OIHW kernel stays listed: finalize() fails.
+  const xnn_gemm_config* config = xnn_init_f32_gemm_config();
+  const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
                          static_cast<uint32_t>(xnn_microkernel_type_igemm);
   if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  const Igemm c = *it;
+  w->igemm_.erase(it);
   const size_t nr = config->nr;
   const size_t bytes = (c.taps * c.in + 1) * sizeof(float) * ((c.out + nr - 1) / nr * nr);
   auto* packed = static_cast<float*>(reserve_space(self, (bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT *
                                                              XNN_ALLOCATION_ALIGNMENT));
-  if (packed == nullptr) return kNotFound;
+  if (packed == nullptr) return kNotFound;  // XNNPACK's own reservation fails the same way
   pack_igemm(c, nr, packed);
   if (w->on_packed_) w->on_packed_(key->kernel, key->bias);
   w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});

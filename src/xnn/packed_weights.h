@@ -4,9 +4,10 @@
 // moment it grows); this one gives each operator its own allocation, and tells its owner,
 // right after an operator packed, which kernel and bias it read, so the builder can free
 // them then instead of after the whole region (loading then peaks near one copy of the
-// weights, not two). Each region packs its own weights; "found" only means packed here: the
-// float convolutions XNNPACK would pack with its scalar reference code (expect_igemm) are
-// packed by a SIMD transpose when XNNPACK looks them up (resnet50: 57 -> 27 ms of packing).
+// weights, not two). Each region packs its own weights; "found" only means packed here: float
+// convolutions without groups (expect_igemm) are packed by a SIMD transpose when XNNPACK looks
+// them up, straight from ONNX's OIHW order (XNNPACK wants OHWI, and packs IGEMM weights with
+// its scalar reference code): no reordered copy of the weights is made.
 #pragma once
 #include <cstddef>
 #include <functional>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include <xnnpack.h>
+
+#include "core/status.h"
 
 namespace onnxwasm {
 
@@ -26,17 +29,24 @@ class PackedWeights {
   PackedWeights& operator=(const PackedWeights&) = delete;
 
   xnn_weights_cache_t cache() { return &provider_; }
-  // A float convolution with `out` output channels, each `taps` x `in` weights (OHWI), no
-  // groups, more than one tap: XNNPACK runs it as an IGEMM, its weights packed per block of nr
-  // output channels (bias, then per weight nr values). Packed here when XNNPACK looks it up.
+  // A float convolution with `out` output channels, each `taps` x `in` weights, no groups:
+  // XNNPACK runs it as a GEMM (1x1, stride 1, no padding) or an IGEMM, its weights packed per
+  // block of nr output channels (bias, then per weight nr values). Packed here when XNNPACK
+  // looks it up. `oihw`: the kernel is in ONNX's order [out][in][taps], not XNNPACK's OHWI
+  // (only for a shape packs_conv() accepts: XNNPACK itself would read it as OHWI).
   struct Igemm {
     const float* kernel;
     const float* bias;  // may be null
     size_t out, in, taps;
+    bool oihw;
   };
+  // Whether a convolution of this shape is always packed here, never by XNNPACK.
+  static bool packs_conv(size_t out, size_t in);
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
   // After xnn_create_runtime: nothing more is packed (XNNPACK checks this before each setup).
-  void finalize();
+  // Fails if XNNPACK never looked up a kernel given in OIHW order (it packed it some other
+  // way, as if it were OHWI).
+  Status finalize();
   size_t bytes() const { return bytes_; }
 
  private:

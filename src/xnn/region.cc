@@ -113,11 +113,11 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).
     st = xnn_check(xnn_create_runtime_v4(sg, r->weights_->cache(), workspace, pool, XNN_FLAG_YIELD_WORKERS, &r->runtime_),
                    "xnn_create_runtime_v4", first);
+  if (st.is_ok()) st = r->weights_->finalize();
   xnn_delete_subgraph(sg);
   // Constants already freed: the reference kernels cannot take these nodes back.
   *no_fallback = !st.is_ok() && b.consumed_constants();
   OW_RETURN_IF_ERROR(st);
-  r->weights_->finalize();
   b.release_packed();
   r->qint8_convolutions_ = b.qint8_convolutions;
   r->buffers_ = b.take_buffers();

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Conv (2D, float32) -> xnn_define_convolution_2d in NHWC; ConvTranspose (2D) ->
-// xnn_define_deconvolution_2d. Weights are reordered to XNNPACK's OHWI once here; XNNPACK packs
-// them when the runtime is created. 1D and 3D convolutions stay on the reference kernel.
+// xnn_define_deconvolution_2d. Weights are packed when the runtime is created: those of
+// convolutions without groups by the region's weights cache, straight from ONNX's OIHW order;
+// the others by XNNPACK, from OHWI (reordered here where that differs). 1D and 3D convolutions
+// stay on the reference kernel.
 #include <cmath>
 
 #include "kernels/spatial.h"
@@ -26,9 +28,12 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (quantized) return Status::ok();
 
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
+  // Without groups the region's weights cache packs the kernel itself, from ONNX's OIHW order;
+  // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
+  const size_t taps = static_cast<size_t>(kh * kw);
+  const bool packed_here = group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
   uint32_t filter;
-  if (cg == 1 || kh * kw == 1) {
-    // Depthwise and 1x1 filters: OIHW already is XNNPACK's OHWI order, no copy needed.
+  if (packed_here || cg == 1 || taps == 1) {
     OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], {m, kh, kw, cg}, n));
   } else {
     OW_ASSIGN_OR_RETURN(filter, b->packed_reordered(pn.inputs[1], {m, kh, kw, cg},
@@ -38,7 +43,9 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
     OW_ASSIGN_OR_RETURN(bias, b->packed_view(pn.inputs[2], p.values[pn.inputs[2]].type.dims, n));
   }
-  if (group == 1 && kh * kw > 1) b->expect_igemm(filter, bias, static_cast<size_t>(m), static_cast<size_t>(cg), static_cast<size_t>(kh * kw));
+  if (packed_here)
+    OW_XNN_REQUIRE(b->expect_igemm(filter, bias, static_cast<size_t>(m), static_cast<size_t>(cg), taps, cg > 1 && taps > 1),
+                   "the weights cache does not take the kernel");
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   return xnn_check(xnn_define_convolution_2d(
                        b->subgraph(), static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(win.pad_end[1]),

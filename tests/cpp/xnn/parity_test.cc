@@ -44,7 +44,7 @@ std::map<std::string, CaseFn> cases() {
     bool depthwise = pick(rng, 0, 3) == 0;
     int64_t cin = depthwise ? pick(rng, 3, 21) : group * pick(rng, 1, 9);
     if (depthwise) group = cin;
-    int64_t m = depthwise ? cin : group * pick(rng, 1, 11);
+    int64_t m = depthwise ? cin : group * pick(rng, 1, 19);  // up to two blocks of 8 and a tail
     int64_t kh = pick(rng, 1, 3), kw = pick(rng, 1, 3), dh = pick(rng, 1, 2), dw = pick(rng, 1, 2);
     int64_t h = (kh - 1) * dh + pick(rng, 1, 12), w = (kw - 1) * dw + pick(rng, 1, 12);
     std::string x = feed_input(g, feeds, "x", {pick(rng, 1, 2), cin, h, w}, rng());
