@@ -12,7 +12,8 @@
 //    three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum per output at the end) ran
 //    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its
 //    weights are packed with kr=8, sr=1, which the config carries.
-// Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice.
+// Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice. On
+// every host, f32 fully-connected weights given as [K][N] are packed by pack_f32_gemm_gio.
 #include "xnn/gemm_kernels.h"
 
 #include <xnnpack.h>
@@ -21,6 +22,7 @@
 #include "xnnpack/gemm.h"
 #include "xnnpack/hardware-config.h"
 #include "xnnpack/igemm.h"
+#include "xnn/packed_weights.h"
 
 // XNNPACK's 4x8 loadsplat IGEMM kernels, built here without SLP vectorization (CMakeLists.txt).
 extern "C" {
@@ -38,10 +40,11 @@ template <typename Fn>
 xnn_hmp_igemm_ukernel igemm(Fn fn) { return xnn_init_hmp_igemm_ukernel(reinterpret_cast<xnn_igemm_ukernel_fn>(fn)); }
 
 void choose() {
+  auto* f32 = const_cast<xnn_gemm_config*>(xnn_init_f32_gemm_config());
+  if (f32 != nullptr) f32->pack_gemm_gio = reinterpret_cast<xnn_packw_gemm_gio_ukernel_fn>(pack_f32_gemm_gio);  // any host
   const xnn_hardware_config* hw = xnn_init_hardware_config();
   if (hw == nullptr || !hw->is_x86) return;
 
-  auto* f32 = const_cast<xnn_gemm_config*>(xnn_init_f32_gemm_config());
   if (f32 != nullptr && f32->mr == 4 && f32->nr == 8) {
     // One activation variant of the 4x8 tile: its 1-row and 4-row GEMM and IGEMM kernels.
     auto use = [](gemm_fused_ukernels& k, auto gemm1, auto gemm4, auto igemm1, auto igemm4) {

@@ -12,6 +12,7 @@
 #include "xnnpack/common.h"
 #include "xnnpack/config.h"
 #include "xnnpack/microkernel-type.h"
+#include "xnnpack/pack.h"
 
 namespace onnxwasm {
 namespace {
@@ -68,10 +69,8 @@ inline void transpose4(const float* r, size_t stride, v128_t col[4]) {
 // xnn_pack_f32_gemm_goi_w): per block of nr output channels, nr biases, then for each tap t
 // and input channel c the nr rows' weights (t, c) side by side; missing rows and bias are
 // zeros. `k` is the block's first row, in OHWI order ([n][taps][in]) or OIHW ([n][in][taps]).
-// One block per call: V8 runs a wasm function's first calls in its baseline tier and later
-// ones in optimized code, so packing a whole large convolution in one call would run it all
-// unoptimized in a model's first session.
-__attribute__((noinline)) void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr,
+// One block per call (see kPackBlock).
+void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr,
                                           const float* bias, float* dst) {
   const size_t in = w.in, taps = w.taps, row = in * taps;
   for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
@@ -111,13 +110,57 @@ __attribute__((noinline)) void pack_block(const PackedWeights::Igemm& w, const f
       for (size_t j = 0; j < nr; j++) dst[j] = j < n ? at(j, t, c) : 0.f;
 }
 
+// V8 runs a wasm function in its baseline tier until it has done enough work, then compiles it
+// optimized in the background for its later calls; a loop inside one call never switches. So
+// the packing loops run one block per call, through a pointer that keeps the optimizers from
+// inlining them into one call per operator (which a model's first session would then run
+// unoptimized: resnet50's cold creation spent 170 ms packing instead of 50).
+void (*volatile kPackBlock)(const PackedWeights::Igemm&, const float*, size_t, size_t, const float*, float*) = pack_block;
+
 void pack_igemm(const PackedWeights::Igemm& w, size_t nr, float* dst) {
   const size_t row = w.taps * w.in;
   for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr)
-    pack_block(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr, dst);
+    kPackBlock(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr, dst);
 }
 
 }  // namespace
+
+namespace {
+
+// One block of nr output channels of [K][N] weights (`k` at its first column); see kPackBlock.
+void pack_gio_block(const float* k, const float* bias, size_t n, size_t nr, size_t kc, size_t k_stride, float* dst) {
+  for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
+  dst += nr;
+#ifdef __wasm_simd128__
+  if (nr == 8 && n == 8) {
+    for (size_t i = 0; i < kc; i++, k += k_stride, dst += 8) {
+      wasm_v128_store(dst, wasm_v128_load(k));
+      wasm_v128_store(dst + 4, wasm_v128_load(k + 4));
+    }
+    return;
+  }
+#endif
+  for (size_t i = 0; i < kc; i++, k += k_stride, dst += nr)
+    for (size_t j = 0; j < nr; j++) dst[j] = j < n ? k[j] : 0.f;
+}
+void (*volatile kPackGioBlock)(const float*, const float*, size_t, size_t, size_t, size_t, float*) = pack_gio_block;
+
+}  // namespace
+
+void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, size_t k_stride, const void* kernel,
+                       const void* bias, const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
+  if (kr != 1 || sr != 1) {
+    xnn_pack_f32_gemm_gio_w(g, nc, kc, nr, kr, sr, k_stride, static_cast<const float*>(kernel), static_cast<const float*>(bias),
+                            scale, static_cast<float*>(packed_weights), extra_bytes, params);
+    return;
+  }
+  const float* k = static_cast<const float*>(kernel);
+  const float* b = static_cast<const float*>(bias);
+  auto* dst = static_cast<uint8_t*>(packed_weights);
+  for (; g != 0; g--, k += nc * kc, b = b != nullptr ? b + nc : nullptr)
+    for (size_t n0 = 0; n0 < nc; n0 += nr, dst += (kc + 1) * nr * sizeof(float) + extra_bytes)
+      kPackGioBlock(k + n0, b != nullptr ? b + n0 : nullptr, std::min(nr, nc - n0), nr, kc, k_stride, reinterpret_cast<float*>(dst));
+}
 
 size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* key) {
   auto* w = static_cast<PackedWeights*>(self);
