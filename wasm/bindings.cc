@@ -165,8 +165,20 @@ val value_to_js(const Tensor& t) {
 
 class WasmSession {
  public:
-  CallStatus load(val bytes, size_t size, int num_threads, bool use_xnnpack, bool strict, val free_dims,
-                  val external) {
+  // Loading is two calls so that the threaded build's workers can start while the model is
+  // parsed: parse() needs no threads; create() then compiles and plans the model on
+  // `num_threads` threads, whose workers must be ready.
+  CallStatus parse(val bytes, size_t size, val external) {
+    JsModelReader reader(bytes);
+    JsExternalData ext(external);
+    auto model = load_model(reader, size, &ext);
+    if (!model.is_ok()) return to_call(model.status());
+    model_ = std::make_unique<Model>(model.take());
+    return to_call(Status::ok());
+  }
+
+  CallStatus create(int num_threads, bool use_xnnpack, bool strict, val free_dims) {
+    if (!model_) return to_call(Status(Code::INVALID_STATE, "no parsed model to create a session from"));
     SessionOptions opts;
     opts.num_threads = num_threads;
     opts.use_xnnpack = use_xnnpack;
@@ -176,11 +188,8 @@ class WasmSession {
       std::string k = keys[i].as<std::string>();
       opts.free_dims[k] = static_cast<int64_t>(free_dims[k].as<double>());
     }
-    JsModelReader reader(bytes);
-    JsExternalData ext(external);
-    auto model = load_model(reader, size, &ext);
-    if (!model.is_ok()) return to_call(model.status());
-    auto r = Session::create(model.take(), opts);
+    std::unique_ptr<Model> model = std::move(model_);
+    auto r = Session::create(std::move(*model), opts);
     if (!r.is_ok()) return to_call(r.status());
     session_ = r.take();
     return to_call(Status::ok());
@@ -228,6 +237,7 @@ class WasmSession {
   }
 
  private:
+  std::unique_ptr<Model> model_;  // between parse() and create()
   std::unique_ptr<Session> session_;
   std::vector<Tensor> outputs_;
 };
@@ -260,7 +270,8 @@ EMSCRIPTEN_BINDINGS(onnxwasm) {
       .field("message", &CallStatus::message);
   emscripten::class_<WasmSession>("WasmSession")
       .constructor<>()
-      .function("load", &WasmSession::load)
+      .function("parse", &WasmSession::parse)
+      .function("create", &WasmSession::create)
       .function("inputInfo", &WasmSession::inputInfo)
       .function("outputInfo", &WasmSession::outputInfo)
       .function("debugInfo", &WasmSession::debugInfo)

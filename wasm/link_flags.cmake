@@ -19,7 +19,9 @@ target_link_options(onnxwasm_module PRIVATE
   --post-js ${CMAKE_SOURCE_DIR}/wasm/post.js)
 if(ONNXWASM_THREADS)
   # Workers are started with the module (the page's main thread cannot wait for a new one);
-  # the wrapper sets Module.onnxwasmPoolSize from numThreads.
-  target_link_options(onnxwasm_module PRIVATE "-sPTHREAD_POOL_SIZE=Module.onnxwasmPoolSize")
+  # the wrapper sets Module.onnxwasmPoolSize from numThreads. The module does not wait for them
+  # to load: the wrapper parses the model meanwhile and awaits them (Module.ensureWorkers)
+  # before the session's threads start.
+  target_link_options(onnxwasm_module PRIVATE "-sPTHREAD_POOL_SIZE=Module.onnxwasmPoolSize" -sPTHREAD_POOL_DELAY_LOAD=1)
 endif()
 set_property(TARGET onnxwasm_module APPEND PROPERTY LINK_DEPENDS ${CMAKE_SOURCE_DIR}/wasm/post.js)

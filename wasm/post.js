@@ -16,16 +16,22 @@ Module['heapU8'] = function () {
   return new Uint8Array(wasmMemory.buffer);
 };
 // A session's pthreadpool starts threads-1 pthreads synchronously, and a main thread cannot
-// wait for a new Worker to start: so before each session is created the wrapper awaits this,
-// which makes sure `n` loaded, idle workers are ready. Workers of released sessions return
-// to the idle pool, so the pool never exceeds the threads in use at once.
+// wait for a new Worker to start: so before a session's threads are created the wrapper awaits
+// this, which makes sure `n` idle workers exist and have loaded the module. Workers load in
+// the background (PTHREAD_POOL_DELAY_LOAD): the wrapper parses the model meanwhile. Workers of
+// released sessions return to the idle pool, so the pool never exceeds the threads in use at
+// once. New workers are unref'd: idle ones must not keep a Node process alive.
 Module['ensureWorkers'] = function (n) {
   if (typeof PThread === 'undefined') return Promise.resolve();
-  var loads = [];
   for (var i = PThread.unusedWorkers.length; i < n; i++) {
     PThread.allocateUnusedWorker();
-    var w = PThread.unusedWorkers[PThread.unusedWorkers.length - 1];
-    loads.push(new Promise(function (resolve) { PThread.loadWasmModuleToWorker(w, resolve); }));
+    PThread.loadWasmModuleToWorker(PThread.unusedWorkers[PThread.unusedWorkers.length - 1]);
   }
-  return Promise.all(loads);
+  Module['unrefWorkers']();
+  return new Promise(function (resolve) {
+    (function poll() {
+      if (PThread.unusedWorkers.every(function (w) { return w.loaded; })) resolve();
+      else setTimeout(poll, 1);
+    })();
+  });
 };

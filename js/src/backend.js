@@ -29,9 +29,8 @@ function trap(state, e) {
 // more are added per session by ensureWorkers).
 async function acquire(threads) {
   const build = chooseBuild(threads);
-  // pthreadpool's caller thread is one of its threads, so threads-1 workers suffice; but at
-  // least 1: Emscripten 3.1.6 never resolves a threaded module started with no workers.
-  const poolSize = Math.max(1, threads - 1);
+  // pthreadpool's caller thread is one of its threads, so threads-1 workers suffice.
+  const poolSize = Math.max(0, threads - 1);
   const current = running.get(build);
   if (current && !current.dead) {
     current.sessions++;
@@ -75,14 +74,12 @@ export class BackendSession {
     const mod = state.module;
     let handle = null;
     try {
+      handle = new mod.WasmSession();
       // The engine keeps one thread pool per thread count for the module's lifetime
       // (ThreadPool::shared): only the first session at a count needs idle workers for it.
-      if (state.build === 'threaded' && numThreads > 1 && !state.pools.has(numThreads)) {
-        await mod.ensureWorkers(numThreads - 1);
-        if (isNode) mod.unrefWorkers();
-        state.pools.add(numThreads);
-      }
-      handle = new mod.WasmSession();
+      // They load while the model is parsed, which needs no threads.
+      const workers = state.build === 'threaded' && numThreads > 1 && !state.pools.has(numThreads)
+        ? mod.ensureWorkers(numThreads - 1) : null;
       externalData.heapU8 = () => mod.heapU8();
       // The engine reads the model from this array piece by piece as it parses (each byte is
       // copied into the heap once): the whole model never sits in the heap beside its parsed
@@ -97,7 +94,12 @@ export class BackendSession {
           }
         },
       };
-      check(handle.load(reader, bytes.length, numThreads, useXnnpack, strict, freeDimensionOverrides, externalData));
+      check(handle.parse(reader, bytes.length, externalData));
+      if (workers) {
+        await workers;
+        state.pools.add(numThreads);
+      }
+      check(handle.create(numThreads, useXnnpack, strict, freeDimensionOverrides));
       const s = new BackendSession(state, handle);
       handle = null;
       return s;
