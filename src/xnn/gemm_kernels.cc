@@ -13,7 +13,7 @@
 //    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its
 //    weights are packed with kr=8, sr=1, which the config carries.
 // Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice. On
-// every host, f32 fully-connected weights given as [K][N] are packed by pack_f32_gemm_gio.
+// every host, f32 GEMM weights are packed by pack_f32_gemm_goi / pack_f32_gemm_gio.
 #include "xnn/gemm_kernels.h"
 
 #include <xnnpack.h>
@@ -41,7 +41,10 @@ xnn_hmp_igemm_ukernel igemm(Fn fn) { return xnn_init_hmp_igemm_ukernel(reinterpr
 
 void choose() {
   auto* f32 = const_cast<xnn_gemm_config*>(xnn_init_f32_gemm_config());
-  if (f32 != nullptr) f32->pack_gemm_gio = reinterpret_cast<xnn_packw_gemm_gio_ukernel_fn>(pack_f32_gemm_gio);  // any host
+  if (f32 != nullptr) {  // any host
+    f32->pack_gemm_goi = reinterpret_cast<xnn_packw_gemm_goi_ukernel_fn>(pack_f32_gemm_goi);
+    f32->pack_gemm_gio = reinterpret_cast<xnn_packw_gemm_gio_ukernel_fn>(pack_f32_gemm_gio);
+  }
   const xnn_hardware_config* hw = xnn_init_hardware_config();
   if (hw == nullptr || !hw->is_x86) return;
 

@@ -117,10 +117,13 @@ void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t 
 // unoptimized: resnet50's cold creation spent 170 ms packing instead of 50).
 void (*volatile kPackBlock)(const PackedWeights::Igemm&, const float*, size_t, size_t, const float*, float*) = pack_block;
 
-void pack_igemm(const PackedWeights::Igemm& w, size_t nr, float* dst) {
+// All of `w`'s blocks; `extra_bytes` are left after each (XNNPACK's room for other data).
+void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, void* packed) {
   const size_t row = w.taps * w.in;
-  for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr)
-    kPackBlock(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr, dst);
+  auto* dst = static_cast<uint8_t*>(packed);
+  for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr * sizeof(float) + extra_bytes)
+    kPackBlock(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr,
+               reinterpret_cast<float*>(dst));
 }
 
 }  // namespace
@@ -146,6 +149,21 @@ void pack_gio_block(const float* k, const float* bias, size_t n, size_t nr, size
 void (*volatile kPackGioBlock)(const float*, const float*, size_t, size_t, size_t, size_t, float*) = pack_gio_block;
 
 }  // namespace
+
+void pack_f32_gemm_goi(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, const void* kernel, const void* bias,
+                       const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
+  if (kr != 1 || sr != 1) {
+    xnn_pack_f32_gemm_goi_w(g, nc, kc, nr, kr, sr, static_cast<const float*>(kernel), static_cast<const float*>(bias),
+                            scale, static_cast<float*>(packed_weights), extra_bytes, params);
+    return;
+  }
+  const float* k = static_cast<const float*>(kernel);
+  const float* b = static_cast<const float*>(bias);
+  auto* dst = static_cast<uint8_t*>(packed_weights);
+  const size_t group_bytes = (nc + nr - 1) / nr * ((kc + 1) * nr * sizeof(float) + extra_bytes);
+  for (; g != 0; g--, k += nc * kc, b = b != nullptr ? b + nc : nullptr, dst += group_bytes)
+    pack_igemm(PackedWeights::Igemm{k, b, nc, kc, 1, false}, nr, extra_bytes, dst);
+}
 
 void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, size_t k_stride, const void* kernel,
                        const void* bias, const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
@@ -180,7 +198,7 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   auto* packed = static_cast<float*>(reserve_space(self, (bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT *
                                                              XNN_ALLOCATION_ALIGNMENT));
   if (packed == nullptr) return kNotFound;  // XNNPACK's own reservation fails the same way
-  pack_igemm(c, nr, packed);
+  pack_igemm(c, nr, 0, packed);
   if (w->on_packed_) w->on_packed_(key->kernel, key->bias);
   w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});
   return w->buffers_.size() - 1;

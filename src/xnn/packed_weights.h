@@ -66,6 +66,10 @@ class PackedWeights {
   bool finalized_ = false;
 };
 
+// XNNPACK's packing of f32 GEMM weights given as [N][K] (Gemm's with transB, grouped 1x1
+// convolutions; its xnn_packw_gemm_goi_ukernel_fn), one block per call like the convolutions'.
+void pack_f32_gemm_goi(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, const void* k, const void* b,
+                       const void* scale, void* packed_weights, size_t extra_bytes, const void* params);
 // XNNPACK's packing of f32 fully-connected weights given as [K][N] (MatMul's; its
 // xnn_packw_gemm_gio_ukernel_fn): the reference code copies each row's 8 values with a call,
 // 50 ms of ViT's first session creation; this one moves them with two SIMD loads and stores.
