@@ -70,8 +70,7 @@ inline void transpose4(const float* r, size_t stride, v128_t col[4]) {
 // and input channel c the nr rows' weights (t, c) side by side; missing rows and bias are
 // zeros. `k` is the block's first row, in OHWI order ([n][taps][in]) or OIHW ([n][in][taps]).
 // One block per call (see kPackBlock).
-void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr,
-                                          const float* bias, float* dst) {
+void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr, const float* bias, float* dst) {
   const size_t in = w.in, taps = w.taps, row = in * taps;
   for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
   dst += nr;
@@ -125,10 +124,6 @@ void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, vo
     kPackBlock(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr,
                reinterpret_cast<float*>(dst));
 }
-
-}  // namespace
-
-namespace {
 
 // One block of nr output channels of [K][N] weights (`k` at its first column); see kPackBlock.
 void pack_gio_block(const float* k, const float* bias, size_t n, size_t nr, size_t kc, size_t k_stride, float* dst) {
