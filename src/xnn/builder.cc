@@ -109,7 +109,8 @@ bool XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t
   if (weights_ == nullptr || data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr) ||
       !PackedWeights::packs_conv(out, in))
     return false;
-  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps, oihw});
+  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps,
+                          oihw ? PackedWeights::Order::kOihw : PackedWeights::Order::kOhwi, 0});
   return true;
 }
 

@@ -37,8 +37,8 @@ PackedWeights::~PackedWeights() {
 Status PackedWeights::finalize() {
   finalized_ = true;
   for (const Igemm& c : igemm_)
-    OW_CHECK(!c.oihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution", c.out, c.in,
-             c.taps);
+    OW_CHECK(c.order != Order::kOihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution",
+             c.out, c.in, c.taps);
   return Status::ok();
 }
 
@@ -66,20 +66,29 @@ inline void transpose4(const float* r, size_t stride, v128_t col[4]) {
 #endif
 
 // XNNPACK's f32 GEMM/IGEMM layout for kr = sr = 1 (xnn_pack_f32_conv_goki_w; for one tap, as
-// xnn_pack_f32_gemm_goi_w): per block of nr output channels, nr biases, then for each tap t
-// and input channel c the nr rows' weights (t, c) side by side; missing rows and bias are
-// zeros. `k` is the block's first row, in OHWI order ([n][taps][in]) or OIHW ([n][in][taps]).
-// One block per call (see kPackBlock).
+// xnn_pack_f32_gemm_goi_w / _gio_w): per block of nr output channels, nr biases, then for each
+// tap t and input channel c the nr rows' weights (t, c) side by side; missing rows and bias
+// are zeros. `k` is the block's first weight, in `w.order`. One block per call (kPackBlock).
 void pack_block(const PackedWeights::Igemm& w, const float* k, size_t n, size_t nr, const float* bias, float* dst) {
+  using Order = PackedWeights::Order;
   const size_t in = w.in, taps = w.taps, row = in * taps;
   for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
   dst += nr;
   // The source of weight (row j, tap t, input channel c).
-  auto at = [&](size_t j, size_t t, size_t c) { return k[j * row + (w.oihw ? c * taps + t : t * in + c)]; };
+  auto at = [&](size_t j, size_t t, size_t c) {
+    return w.order == Order::kIo ? k[c * w.stride + j] : k[j * row + (w.order == Order::kOihw ? c * taps + t : t * in + c)];
+  };
 #ifdef __wasm_simd128__
   if (nr == 8 && n == 8) {
     v128_t col[4];
-    if (!w.oihw) {  // (t, c) runs linearly: four of them at a time from each half of the rows
+    if (w.order == Order::kIo) {  // the 8 weights of an input channel are side by side already
+      for (size_t c = 0; c < in; c++, dst += 8) {
+        wasm_v128_store(dst, wasm_v128_load(k + c * w.stride));
+        wasm_v128_store(dst + 4, wasm_v128_load(k + c * w.stride + 4));
+      }
+      return;
+    }
+    if (w.order == Order::kOhwi) {  // (t, c) runs linearly: four at a time from each half of the rows
       size_t i = 0;
       for (; i + 4 <= row; i += 4, dst += 32)
         for (size_t half = 0; half < 2; half++) {
@@ -121,67 +130,47 @@ void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, vo
   const size_t row = w.taps * w.in;
   auto* dst = static_cast<uint8_t*>(packed);
   for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr * sizeof(float) + extra_bytes)
-    kPackBlock(w, w.kernel + block * row, std::min(nr, w.out - block), nr, w.bias != nullptr ? w.bias + block : nullptr,
-               reinterpret_cast<float*>(dst));
+    kPackBlock(w, w.kernel + (w.order == PackedWeights::Order::kIo ? block : block * row), std::min(nr, w.out - block), nr,
+               w.bias != nullptr ? w.bias + block : nullptr, reinterpret_cast<float*>(dst));
 }
 
-// One block of nr output channels of [K][N] weights (`k` at its first column); see kPackBlock.
-void pack_gio_block(const float* k, const float* bias, size_t n, size_t nr, size_t kc, size_t k_stride, float* dst) {
-  for (size_t j = 0; j < nr; j++) dst[j] = bias != nullptr && j < n ? bias[j] : 0.f;
-  dst += nr;
-#ifdef __wasm_simd128__
-  if (nr == 8 && n == 8) {
-    for (size_t i = 0; i < kc; i++, k += k_stride, dst += 8) {
-      wasm_v128_store(dst, wasm_v128_load(k));
-      wasm_v128_store(dst + 4, wasm_v128_load(k + 4));
-    }
-    return;
-  }
-#endif
-  for (size_t i = 0; i < kc; i++, k += k_stride, dst += nr)
-    for (size_t j = 0; j < nr; j++) dst[j] = j < n ? k[j] : 0.f;
-}
-void (*volatile kPackGioBlock)(const float*, const float*, size_t, size_t, size_t, size_t, float*) = pack_gio_block;
-
-}  // namespace
-
-void pack_f32_gemm_goi(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, const void* kernel, const void* bias,
-                       const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
-  if (kr != 1 || sr != 1) {
-    xnn_pack_f32_gemm_goi_w(g, nc, kc, nr, kr, sr, static_cast<const float*>(kernel), static_cast<const float*>(bias),
-                            scale, static_cast<float*>(packed_weights), extra_bytes, params);
-    return;
-  }
+// XNNPACK's f32 GEMM packings for kr = sr = 1, each group's weights in `order`.
+void pack_f32_gemm(PackedWeights::Order order, size_t g, size_t nc, size_t kc, size_t nr, size_t k_stride, const void* kernel,
+                   const void* bias, void* packed_weights, size_t extra_bytes) {
   const float* k = static_cast<const float*>(kernel);
   const float* b = static_cast<const float*>(bias);
   auto* dst = static_cast<uint8_t*>(packed_weights);
   const size_t group_bytes = (nc + nr - 1) / nr * ((kc + 1) * nr * sizeof(float) + extra_bytes);
   for (; g != 0; g--, k += nc * kc, b = b != nullptr ? b + nc : nullptr, dst += group_bytes)
-    pack_igemm(PackedWeights::Igemm{k, b, nc, kc, 1, false}, nr, extra_bytes, dst);
+    pack_igemm(PackedWeights::Igemm{k, b, nc, kc, 1, order, k_stride}, nr, extra_bytes, dst);
+}
+
+}  // namespace
+
+void pack_f32_gemm_goi(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, const void* kernel, const void* bias,
+                       const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
+  if (kr == 1 && sr == 1)
+    return pack_f32_gemm(PackedWeights::Order::kOhwi, g, nc, kc, nr, 0, kernel, bias, packed_weights, extra_bytes);
+  xnn_pack_f32_gemm_goi_w(g, nc, kc, nr, kr, sr, static_cast<const float*>(kernel), static_cast<const float*>(bias), scale,
+                          static_cast<float*>(packed_weights), extra_bytes, params);
 }
 
 void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, size_t k_stride, const void* kernel,
                        const void* bias, const void* scale, void* packed_weights, size_t extra_bytes, const void* params) {
-  if (kr != 1 || sr != 1) {
-    xnn_pack_f32_gemm_gio_w(g, nc, kc, nr, kr, sr, k_stride, static_cast<const float*>(kernel), static_cast<const float*>(bias),
-                            scale, static_cast<float*>(packed_weights), extra_bytes, params);
-    return;
-  }
-  const float* k = static_cast<const float*>(kernel);
-  const float* b = static_cast<const float*>(bias);
-  auto* dst = static_cast<uint8_t*>(packed_weights);
-  for (; g != 0; g--, k += nc * kc, b = b != nullptr ? b + nc : nullptr)
-    for (size_t n0 = 0; n0 < nc; n0 += nr, dst += (kc + 1) * nr * sizeof(float) + extra_bytes)
-      kPackGioBlock(k + n0, b != nullptr ? b + n0 : nullptr, std::min(nr, nc - n0), nr, kc, k_stride, reinterpret_cast<float*>(dst));
+  if (kr == 1 && sr == 1)
+    return pack_f32_gemm(PackedWeights::Order::kIo, g, nc, kc, nr, k_stride, kernel, bias, packed_weights, extra_bytes);
+  xnn_pack_f32_gemm_gio_w(g, nc, kc, nr, kr, sr, k_stride, static_cast<const float*>(kernel), static_cast<const float*>(bias),
+                          scale, static_cast<float*>(packed_weights), extra_bytes, params);
 }
 
 size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* key) {
   auto* w = static_cast<PackedWeights*>(self);
   auto it = std::find_if(w->igemm_.begin(), w->igemm_.end(), [&](const Igemm& c) { return c.kernel == key->kernel; });
-  if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_ || !packs_conv(it->out, it->in)) return kNotFound;
+  if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_) return kNotFound;
   // XNNPACK's seed: groups ^ in ^ out ^ nr ^ kr ^ sr ^ kernel type ^ operator flags. What is
   // left after the known terms are the flags (and, for a GEMM, GEMM ^ IGEMM = 2); a depthwise
   // flag would mean another layout. A declined OIHW kernel stays listed: finalize() fails.
+  // (Only shapes packs_conv() accepts were listed.)
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
   const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
                          static_cast<uint32_t>(xnn_microkernel_type_igemm);

@@ -29,16 +29,19 @@ class PackedWeights {
   PackedWeights& operator=(const PackedWeights&) = delete;
 
   xnn_weights_cache_t cache() { return &provider_; }
-  // A float convolution with `out` output channels, each `taps` x `in` weights, no groups:
-  // XNNPACK runs it as a GEMM (1x1, stride 1, no padding) or an IGEMM, its weights packed per
-  // block of nr output channels (bias, then per weight nr values). Packed here when XNNPACK
-  // looks it up. `oihw`: the kernel is in ONNX's order [out][in][taps], not XNNPACK's OHWI
-  // (only for a shape packs_conv() accepts: XNNPACK itself would read it as OHWI).
+  // GEMM weights: `out` output channels, each `taps` x `in` weights, packed per block of nr
+  // output channels (bias, then per weight nr values). A float convolution without groups is
+  // run by XNNPACK as a GEMM (1x1, stride 1, no padding) or an IGEMM and packed here when
+  // XNNPACK looks it up. The kernel's order: XNNPACK's OHWI ([out][taps][in]); ONNX's OIHW
+  // ([out][in][taps]; only for a shape packs_conv() accepts, as XNNPACK itself would read it as
+  // OHWI); or [in][out] with `stride` floats from one input channel to the next (MatMul's).
+  enum class Order { kOhwi, kOihw, kIo };
   struct Igemm {
     const float* kernel;
     const float* bias;  // may be null
     size_t out, in, taps;
-    bool oihw;
+    Order order;
+    size_t stride;  // kIo only
   };
   // Whether a convolution of this shape is always packed here, never by XNNPACK.
   static bool packs_conv(size_t out, size_t in);
@@ -67,13 +70,13 @@ class PackedWeights {
 };
 
 // XNNPACK's packing of f32 GEMM weights given as [N][K] (Gemm's with transB, grouped 1x1
-// convolutions; its xnn_packw_gemm_goi_ukernel_fn), one block per call like the convolutions'.
+// convolutions; its xnn_packw_gemm_goi_ukernel_fn), by the convolutions' block packer.
 void pack_f32_gemm_goi(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, const void* k, const void* b,
                        const void* scale, void* packed_weights, size_t extra_bytes, const void* params);
 // XNNPACK's packing of f32 fully-connected weights given as [K][N] (MatMul's; its
 // xnn_packw_gemm_gio_ukernel_fn): the reference code copies each row's 8 values with a call,
-// 50 ms of ViT's first session creation; this one moves them with two SIMD loads and stores.
-// Same layout (per block of nr output channels: nr biases, then per k the nr values).
+// 50 ms of ViT's first session creation; the block packer moves them with two SIMD loads and
+// stores.
 void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, size_t sr, size_t k_stride, const void* k,
                        const void* b, const void* scale, void* packed_weights, size_t extra_bytes, const void* params);
 
