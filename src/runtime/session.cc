@@ -78,8 +78,7 @@ Result<std::unique_ptr<Session::Plan>> Session::build_plan(const CompileOptions&
       const TensorPtr& c = (*values)[id].constant;
       return c.use_count() == 1 + (model_holds((*values)[id].name, c) ? 1 : 0);
     };
-    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work, fixed ? &handoff : nullptr,
-                                              generic_ ? generic_->xnn->workspace : nullptr));
+    OW_ASSIGN_OR_RETURN(XnnPlan xnn, plan_xnn(program, pool_->handle(), options_.xnn_strict, options_.serial_work, fixed ? &handoff : nullptr));
     *plan->xnn = std::move(xnn);
   }
 #endif

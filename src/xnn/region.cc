@@ -1,31 +1,61 @@
 // SPDX-License-Identifier: MIT
 #include "xnn/region.h"
 
-#include <malloc.h>
-
 #include <algorithm>
+#include <mutex>
 #include <set>
 
 #include <xnnpack.h>
 
+#include "xnn/allocator.h"
 #include "xnn/builder.h"
 #include "xnn/gemm_kernels.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
+namespace {
+
+// XNNPACK's activation memory (its workspace) is one for every region of every session: a
+// region's internal values live only while it runs, and sessions of a module never run at the
+// same time in a browser or Node (the one JS thread calls in), so a second session of a model
+// takes no new activation memory. Where several threads call in (native hosts), runs, memory
+// planning and deletions take turns on this lock: a workspace that grows moves under every
+// runtime sharing it. Recursive: a region that fails while planning is deleted under it.
+std::recursive_mutex& workspace_lock() {
+  static auto* m = new std::recursive_mutex;  // never destroyed: regions may outlive statics
+  return *m;
+}
+
+// The shared workspace while any plan holds it, else a new one.
+Result<std::shared_ptr<xnn_workspace>> shared_workspace() {
+  static auto* shared = new std::weak_ptr<xnn_workspace>;
+  std::shared_ptr<xnn_workspace> w = shared->lock();
+  if (w) return w;
+  xnn_workspace_t raw = nullptr;
+  OW_CHECK(xnn_create_workspace(&raw) == xnn_status_success, OUT_OF_MEMORY, "xnn_create_workspace failed");
+  w.reset(raw, [](xnn_workspace* x) {
+    std::lock_guard<std::recursive_mutex> hold(workspace_lock());
+    xnn_release_workspace(x);
+  });
+  *shared = w;
+  return w;
+}
+
+}  // namespace
 
 XnnRegion::~XnnRegion() {
+  std::lock_guard<std::recursive_mutex> hold(workspace_lock());
   if (runtime_) xnn_delete_runtime(runtime_);
 }
 
 Status XnnRegion::reshape() {
-  const size_t before = mallinfo().uordblks;  // the shared workspace grows if this region needs more
+  const size_t before = xnn_live_bytes();  // the shared workspace grows if this region needs more
   xnn_status st = xnn_reshape_runtime(runtime_);
   if (st != xnn_status_success)
     return make_status(st == xnn_status_out_of_memory ? Code::OUT_OF_MEMORY : Code::INTERNAL,
            "xnn_reshape_runtime for the XNNPACK region starting at %s failed (status %d)", first_node_.c_str(), static_cast<int>(st));
-  const size_t after = mallinfo().uordblks;
+  const size_t after = xnn_live_bytes();
   activation_bytes_ = after > before ? after - before : 0;
   return Status::ok();
 }
@@ -33,6 +63,7 @@ Status XnnRegion::reshape() {
 size_t XnnRegion::packed_bytes() const { return weights_ ? weights_->bytes() : 0; }
 
 Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const {
+  std::lock_guard<std::recursive_mutex> hold(workspace_lock());
   std::vector<xnn_external_value> ext;
   for (size_t i = 0; i < in.size(); i++) ext.push_back({static_cast<uint32_t>(i), const_cast<void*>(in[i]->raw())});
   for (size_t i = 0; i < out.size(); i++) ext.push_back({static_cast<uint32_t>(in.size() + i), out[i]->raw()});
@@ -126,17 +157,14 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
 }
 
 Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, double serial_work,
-                         const ConstantHandoff* handoff, std::shared_ptr<xnn_workspace> workspace) {
+                         const ConstantHandoff* handoff) {
   XnnPlan plan;
   plan.region_of_node.assign(p.nodes.size(), -1);
-  OW_CHECK(xnn_initialize(nullptr) == xnn_status_success, INTERNAL, "xnn_initialize failed");
+  OW_CHECK(xnn_initialize(counting_xnn_allocator()) == xnn_status_success, INTERNAL, "xnn_initialize failed");
   choose_gemm_kernels();
-  if (!workspace) {
-    xnn_workspace_t w = nullptr;
-    OW_CHECK(xnn_create_workspace(&w) == xnn_status_success, OUT_OF_MEMORY, "xnn_create_workspace failed");
-    workspace.reset(w, [](xnn_workspace* x) { xnn_release_workspace(x); });
-  }
-  plan.workspace = workspace;
+  std::lock_guard<std::recursive_mutex> hold(workspace_lock());
+  OW_ASSIGN_OR_RETURN(plan.workspace, shared_workspace());
+  xnn_workspace* workspace = plan.workspace.get();
   std::vector<bool> claim(p.nodes.size());
   for (size_t i = 0; i < p.nodes.size(); i++) claim[i] = xnn_can_claim(p.nodes[i], p).is_ok();
   // Nodes whose rule names others that must share their region (XnnRule::same_run) stay on
@@ -184,7 +212,7 @@ Result<XnnPlan> plan_xnn(const Program& p, pthreadpool* pool, bool strict, doubl
   for (size_t k : order) {
     const std::vector<int>& run = runs[k];
     bool no_fallback = false;
-    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool, handoff, workspace.get(), &no_fallback);
+    auto region = build_region(p, run, region_work(p, run) < serial_work ? nullptr : pool, handoff, workspace, &no_fallback);
     if (!region.is_ok()) {
       if (strict) return region.status().with_context("XNNPACK region build (ONNXWASM_XNN_STRICT)");
       if (no_fallback) return region.status().with_context("XNNPACK region build, after it took over some of its weights (reordered or freed: no fallback)");

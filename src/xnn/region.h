@@ -59,8 +59,8 @@ struct XnnPlan {
   std::vector<std::unique_ptr<XnnRegion>> regions;
   std::vector<int> region_of_node;  // per Program node: region index or -1
   std::string fallbacks;            // regions that failed to build and run on reference kernels
-  // XNNPACK's activation memory: one for all the regions of a session's plans (they run one
-  // after another), as large as the largest region needs.
+  // XNNPACK's activation memory: one for all the regions of every session's plans (they run
+  // one after another; see region.cc), as large as the largest region needs.
   std::shared_ptr<xnn_workspace> workspace;
 };
 
@@ -69,9 +69,8 @@ struct XnnPlan {
 // Regions with less work than `serial_work` (see SessionOptions) get no thread pool.
 // `handoff`, when given, frees each constant as soon as all its reads have been packed (a
 // static session's: loading then peaks near one copy of the weights). A region that fails
-// after taking over a constant cannot fall back to reference kernels: its error is returned. `workspace`:
-// an earlier plan's of the same session, or null for a new one.
+// after taking over a constant cannot fall back to reference kernels: its error is returned.
 Result<XnnPlan> plan_xnn(const Program& program, pthreadpool* pool, bool strict, double serial_work,
-                         const ConstantHandoff* handoff = nullptr, std::shared_ptr<xnn_workspace> workspace = nullptr);
+                         const ConstantHandoff* handoff = nullptr);
 
 }  // namespace onnxwasm

@@ -39,6 +39,32 @@ for (const build of ['threaded', 'simd']) {
   });
 }
 
+// XNNPACK's activation memory (its workspace) is one per module, shared by every session:
+// a second live session of a model takes none, and a larger model that grows (moves) it
+// leaves the sessions already planned on it computing the same results.
+for (const build of ['threaded', 'simd']) {
+  test(`${build} build: sessions share XNNPACK's activation memory and stay exact when it grows`, async () => {
+    env.wasmBuild = build;
+    env.numThreads = build === 'threaded' ? 2 : 1;
+    const activations = (s) => Number(/activations (\d+) bytes/.exec(s.debugInfo)[1]);
+    const big = { input: new Tensor('float32', seededInput(3 * 224 * 224, 5), [1, 3, 224, 224]) };
+    const small = await InferenceSession.create(model('resnet_mini.onnx'));
+    const smallOut = Array.from((await small.run({ input: img })).output.data);
+    const first = await InferenceSession.create(model('mobilenet_v2.onnx'));  // grows the workspace
+    const bigOut = Array.from((await first.run(big))[first.outputNames[0]].data);
+    assert.deepEqual(Array.from((await small.run({ input: img })).output.data), smallOut);
+    const second = await InferenceSession.create(model('mobilenet_v2.onnx'));
+    assert.ok(activations(second) < activations(first) / 2,
+      `the second session added ${activations(second)} B of activation memory, the first ${activations(first)} B`);
+    assert.deepEqual(Array.from((await second.run(big))[second.outputNames[0]].data), bigOut);
+    assert.deepEqual(Array.from((await first.run(big))[first.outputNames[0]].data), bigOut);
+    assert.deepEqual(Array.from((await small.run({ input: img })).output.data), smallOut);
+    for (const s of [small, first, second]) await s.release();
+    env.wasmBuild = 'threaded';
+    env.numThreads = 2;
+  });
+}
+
 test('8 sessions alive at once give the same results as one', async () => {
   const one = await InferenceSession.create(model('resnet_mini.onnx'));
   const expected = Array.from((await one.run({ input: img })).output.data);
