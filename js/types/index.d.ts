@@ -116,10 +116,16 @@ export type FeedsType = Record<string, OnnxValue>;
 /** What run() resolves to: Tensors, unless the model's outputs are sequences or optionals (pass a type). */
 export type ReturnType = Record<string, Tensor>;
 
-/** One row of InferenceSession.endProfiling(): total time of a region or kernel over the profiled runs. */
+/**
+ * One row of InferenceSession.endProfiling(): total time of an XNNPACK region, a reference
+ * kernel, or one XNNPACK operator inside a region, over the profiled runs.
+ */
 export interface ProfileEntry {
-  kind: 'xnnpack' | 'reference';
-  /** "region of N nodes from node 'x' (Conv)" or "node 'x' (Op)". */
+  kind: 'xnnpack' | 'reference' | 'xnnpack-op';
+  /**
+   * "region of N nodes from node 'x' (Conv)", "node 'x' (Op)", or for an XNNPACK operator the
+   * node it was lowered from and its kind: "node 'x' (Conv): Convolution (NHWC, F32) IGEMM".
+   */
   name: string;
   calls: number;
   ms: number;
@@ -133,9 +139,9 @@ export declare class InferenceSession {
   readonly outputMetadata: readonly ValueMetadata[];
   /** Where nodes run: XNNPACK regions and reference kernels. */
   readonly debugInfo: string;
-  /** Times every XNNPACK region and reference kernel of the runs that follow. */
+  /** Times every XNNPACK region, XNNPACK operator and reference kernel of the runs that follow. */
   startProfiling(): Promise<void>;
-  /** Stops timing: one entry per region or kernel, slowest first. */
+  /** Stops timing: one entry per region, operator or kernel, slowest first. */
   endProfiling(): Promise<ProfileEntry[]>;
   run<R extends Record<string, OnnxValue> = ReturnType>(feeds: FeedsType, fetches?: readonly string[] | Record<string, unknown>): Promise<R>;
   release(): Promise<void>;

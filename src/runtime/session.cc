@@ -243,6 +243,9 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
   for (size_t id = 0; id < nv; id++) cur[id] = program.values[id].constant.get();
   for (size_t i = 0; i < inputs.size(); i++) cur[program.inputs[i]] = inputs[i];
 
+#ifdef ONNXWASM_HAVE_XNNPACK
+  std::vector<XnnOpTime> op_times;
+#endif
   for (const Step& step : plan.steps) {
     const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
 #ifdef ONNXWASM_HAVE_XNNPACK
@@ -257,7 +260,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
         cur[id] = &owned[id];
         out.push_back(&owned[id]);
       }
-      OW_RETURN_IF_ERROR(r.run(in, out));
+      OW_RETURN_IF_ERROR(r.run(in, out, profiling_ ? &op_times : nullptr));
     }
 #endif
     if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program.nodes[step.node], cur, owned, pool_.get()));
@@ -279,6 +282,17 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
       e.ms += ms;
     }
   }
+#ifdef ONNXWASM_HAVE_XNNPACK
+  // Each XNNPACK operator once per run, its time summed where a node has several of one kind.
+  std::map<std::string, double> per_op;
+  for (const XnnOpTime& t : op_times) per_op[t.name] += t.ms;
+  for (const auto& [name, ms] : per_op) {
+    ProfileEntry& e = profile_[name];
+    e.kind = "xnnpack-op";
+    e.calls++;
+    e.ms += ms;
+  }
+#endif
 
   return collect_outputs(program, cur, owned, outputs);
 }

@@ -49,7 +49,8 @@ class Session {
   size_t plan_node_count() const { return last_->program.nodes.size(); }
   std::string debug_info() const;
   // Per-step timing for session.startProfiling()/endProfiling(): while on, each run adds
-  // every XNNPACK region's and reference kernel's time. take_profile() returns lines
+  // every XNNPACK region's and reference kernel's time, and each XNNPACK operator's (kind
+  // "xnnpack-op", named after its node). take_profile() returns lines
   // "kind\tname\tcalls\tms", slowest first, and clears them.
   void set_profiling(bool on) { profiling_ = on; }
   std::string take_profile();

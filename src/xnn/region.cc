@@ -12,6 +12,9 @@
 #include "xnn/gemm_kernels.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
+#include "xnnpack/operator-type.h"
+#include "xnnpack/operator.h"
+#include "xnnpack/subgraph.h"
 
 namespace onnxwasm {
 namespace {
@@ -62,15 +65,45 @@ Status XnnRegion::reshape() {
 
 size_t XnnRegion::packed_bytes() const { return weights_ ? weights_->bytes() : 0; }
 
-Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const {
+// Milliseconds between two of XNNPACK's profiling timestamps.
+static double ms_between(const xnn_timestamp& a, const xnn_timestamp& b) {
+#ifdef __EMSCRIPTEN__
+  return b - a;  // emscripten_get_now(): milliseconds
+#else
+  return (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) * 1e-6;
+#endif
+}
+
+Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+                      std::vector<XnnOpTime>* times) const {
   std::lock_guard<std::recursive_mutex> hold(workspace_lock());
   std::vector<xnn_external_value> ext;
   for (size_t i = 0; i < in.size(); i++) ext.push_back({static_cast<uint32_t>(i), const_cast<void*>(in[i]->raw())});
   for (size_t i = 0; i < out.size(); i++) ext.push_back({static_cast<uint32_t>(in.size() + i), out[i]->raw()});
+  // XNNPACK's flag for XNN_FLAG_BASIC_PROFILING, set per run: profiling needs no rebuilt runtime.
+  runtime_->profiling = times != nullptr;
   xnn_status st = xnn_setup_runtime_v2(runtime_, ext.size(), ext.data());
   if (st == xnn_status_success) st = xnn_invoke_runtime(runtime_);
+  runtime_->profiling = false;
   OW_CHECK(st == xnn_status_success, INTERNAL, "XNNPACK region starting at %s failed to run (status %d)",
            first_node_.c_str(), static_cast<int>(st));
+  if (!times) return Status::ok();
+  // Operators run in subgraph order, each ending where the next starts (as XNNPACK's own
+  // xnn_get_runtime_profiling_info counts); nodes fused into another have no operator.
+  xnn_timestamp previous = runtime_->start_ts;
+  for (size_t i = 0; i < runtime_->num_ops; i++) {
+    const xnn_operator_data& op = runtime_->opdata[i];
+    if (!op.operator_objects[0]) continue;
+    double ms = 0;
+    for (size_t j = 0; j < XNN_MAX_OPERATOR_OBJECTS && op.operator_objects[j]; j++) {
+      ms += ms_between(previous, op.end_ts[j]);
+      previous = op.end_ts[j];
+    }
+    std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
+    if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
+      kind += std::string(" ") + xnn_microkernel_type_to_string(op.operator_objects[0]->ukernel.type);
+    times->push_back({(i < op_nodes_.size() ? op_nodes_[i] : first_node_) + ": " + kind, ms});
+  }
   return Status::ok();
 }
 
@@ -132,13 +165,17 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   r->weights_ = std::make_unique<PackedWeights>([&b](const void* kernel, const void* bias) { b.packed(kernel, bias); });
   b.set_packed_weights(r->weights_.get());
   Status st;
+  // Which node each subgraph node was lowered from, for profiling.
+  auto owned_by = [&](int ni) { r->op_nodes_.resize(sg->num_nodes, p.nodes[ni].node->describe()); };
   for (int ni : r->nodes_) {
     if (b.fused(ni)) continue;  // defined with the node before it (a qint8 convolution)
     const ProgramNode& pn = p.nodes[ni];
     st = find_xnn_rule(pn.node->op_type)->lower(pn, p, &b);
     if (!st.is_ok()) break;
+    owned_by(ni);
   }
   if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
+  if (st.is_ok()) owned_by(r->nodes_.back());  // the layout changes back at the region's outputs
   if (st.is_ok())
     // Workers yield after each region instead of spinning: a page, another engine or the
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).

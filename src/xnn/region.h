@@ -25,6 +25,12 @@ struct ConstantHandoff {
   std::function<bool(int)> exclusive;
 };
 
+// One XNNPACK operator's time in a run, named after the node it was lowered from.
+struct XnnOpTime {
+  std::string name;  // "node 'x' (Conv): Convolution (NHWC, F32) IGEMM"
+  double ms;
+};
+
 class XnnRegion {
  public:
   ~XnnRegion();
@@ -40,8 +46,10 @@ class XnnRegion {
   size_t activation_bytes() const { return activation_bytes_; }
   // Plans XNNPACK's memory for the (static) shapes: once, after creation.
   Status reshape();
-  // `out` tensors are allocated by the caller with the outputs' static shapes.
-  Status run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) const;
+  // `out` tensors are allocated by the caller with the outputs' static shapes. With `times`,
+  // XNNPACK also times each of its operators in this run (its basic profiling).
+  Status run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out,
+             std::vector<XnnOpTime>* times = nullptr) const;
 
  private:
   friend Result<std::unique_ptr<XnnRegion>> build_region(const Program&, std::vector<int>, pthreadpool*,
@@ -52,6 +60,7 @@ class XnnRegion {
   size_t activation_bytes_ = 0;
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;
+  std::vector<std::string> op_nodes_;  // per XNNPACK subgraph node: the node it was lowered from
   int qint8_convolutions_ = 0;
 };
 

@@ -130,7 +130,7 @@ test('one-thread sessions use the single-threaded build, others the threaded one
   for (const s of [one, two, oneMore]) await s.release();
 });
 
-test('profiling times each XNNPACK region and reference kernel of the runs in between', async () => {
+test('profiling times each XNNPACK region, XNNPACK operator and reference kernel of the runs in between', async () => {
   const s = await InferenceSession.create(model('resnet_mini.onnx'));
   const x = new Tensor('float32', new Float32Array(3 * 64 * 64).fill(0.5), [1, 3, 64, 64]);
   await s.run({ [s.inputNames[0]]: x });  // not profiled
@@ -139,6 +139,12 @@ test('profiling times each XNNPACK region and reference kernel of the runs in be
   const profile = await s.endProfiling();
   assert.ok(profile.length >= 2, JSON.stringify(profile));
   assert.ok(profile.some((e) => e.kind === 'xnnpack' && /^region of \d+ nodes from node/.test(e.name)));
+  // Each XNNPACK operator, named after the node it was lowered from; together within their regions' time.
+  const ops = profile.filter((e) => e.kind === 'xnnpack-op');
+  assert.ok(ops.some((e) => /^node '.+' \(Conv\): Convolution \(NHWC, F32\)/.test(e.name)), JSON.stringify(ops));
+  const regionsMs = profile.filter((e) => e.kind === 'xnnpack').reduce((a, e) => a + e.ms, 0);
+  const opsMs = ops.reduce((a, e) => a + e.ms, 0);
+  assert.ok(opsMs > 0 && opsMs <= regionsMs * 1.01 + 0.01, `operators ${opsMs} ms, regions ${regionsMs} ms`);
   for (const e of profile) {
     assert.equal(e.calls, 3, e.name);
     assert.ok(e.ms >= 0 && Number.isFinite(e.ms));
