@@ -61,6 +61,9 @@ Status lower_dequantize(const ProgramNode&, const Program&, XnnBuilder*);
 std::vector<int> quantize_same_run(const Program&, const ProgramNode&);
 std::vector<int> dequantize_same_run(const Program&, const ProgramNode&);
 std::vector<int> erf_same_run(const Program&, const ProgramNode&);
+// BatchNormalization `pn` (inference, constant per-channel statistics) as y = x * mul + add per
+// channel; with null outputs, only whether it is one.
+Status batch_norm_affine(const ProgramNode& pn, const Program& p, std::vector<float>* mul, std::vector<float>* add);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
 // (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
 // the pattern does not hold (the float lowering then runs).

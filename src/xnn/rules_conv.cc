@@ -2,14 +2,71 @@
 // Conv (2D, float32) -> xnn_define_convolution_2d in NHWC; ConvTranspose (2D) ->
 // xnn_define_deconvolution_2d. Weights are packed when the runtime is created: those of
 // convolutions without groups by the region's weights cache, straight from ONNX's OIHW order;
-// the others by XNNPACK, from OHWI (reordered here where that differs). 1D and 3D convolutions
-// stay on the reference kernel.
+// the others by XNNPACK, from OHWI (reordered here where that differs). BatchNormalization
+// and per-channel Mul/Add/Sub right after are folded in. 1D and 3D convolutions stay on the reference kernel.
 #include <cmath>
 
 #include "kernels/spatial.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
+namespace {
+
+// Per-channel affine nodes that alone read the Conv's output, one after another in the same
+// region: BatchNormalization, and Mul, Add or Sub by a constant of one value per channel (or
+// one value), as Caffe2 exports write a "scale" layer. Folded into the convolution (weights
+// scaled per output channel, bias shifted) as y = conv * mul + add, so a Relu after them fuses
+// too. Exports from torch fold batch norms themselves; Caffe2's and Keras' keep them.
+struct FoldedAffine {
+  std::vector<int> nodes;
+  std::vector<float> mul, add;
+};
+
+// The per-channel values of constant `id` for m channels of an NCHW tensor: [m,1,1],
+// [1,m,1,1], or a single value; empty otherwise.
+std::vector<float> per_channel(const Program& p, int id, int64_t m) {
+  const Tensor* c = id >= 0 ? p.values[id].constant.get() : nullptr;
+  if (!c || c->dtype() != DType::kFloat32) return {};
+  const Dims& d = c->dims();
+  const bool one = c->size() == 1 && d.size() <= 4;
+  const bool channels = (d == Dims{m, 1, 1}) || (d == Dims{1, m, 1, 1});
+  if (!one && !channels) return {};
+  return one ? std::vector<float>(static_cast<size_t>(m), c->data<float>()[0])
+             : std::vector<float>(c->data<float>(), c->data<float>() + m);
+}
+
+FoldedAffine affine_after(const ProgramNode& pn, const Program& p, const XnnBuilder& b, int64_t m) {
+  FoldedAffine f;
+  f.mul.assign(static_cast<size_t>(m), 1.f);
+  f.add.assign(static_cast<size_t>(m), 0.f);
+  if (p.values[pn.outputs[0]].type.dims[1] != m) return f;
+  for (int v = pn.outputs[0];;) {
+    const std::vector<int>& users = p.values[v].users;
+    if (users.size() != 1 || users[0] < 0 || !b.in_region(users[0])) return f;
+    const ProgramNode& next = p.nodes[users[0]];
+    const std::string& op = next.node->op_type;
+    if (!next.node->domain.empty() || next.outputs.empty() || next.outputs[0] < 0 || next.inputs[0] != v) return f;
+    for (size_t i = 1; i < next.outputs.size(); i++)
+      if (next.outputs[i] >= 0) return f;  // a batch norm's training outputs
+    if (p.values[next.outputs[0]].type.dims != p.values[v].type.dims) return f;  // no broadcast beyond the channels
+    std::vector<float> mul(static_cast<size_t>(m), 1.f), add(static_cast<size_t>(m), 0.f);
+    if (op == "BatchNormalization") {
+      if (!batch_norm_affine(next, p, &mul, &add).is_ok()) return f;
+    } else if ((op == "Mul" || op == "Add" || op == "Sub") && next.inputs.size() == 2) {
+      std::vector<float> c = per_channel(p, next.inputs[1], m);
+      if (c.empty()) return f;
+      if (op == "Mul") mul = c;
+      for (int64_t o = 0; op != "Mul" && o < m; o++) add[o] = op == "Add" ? c[o] : -c[o];
+    } else {
+      return f;
+    }
+    for (int64_t o = 0; o < m; o++) f.mul[o] *= mul[o], f.add[o] = f.add[o] * mul[o] + add[o];
+    f.nodes.push_back(users[0]);
+    v = next.outputs[0];
+  }
+}
+
+}  // namespace
 
 Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
@@ -28,25 +85,47 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (quantized) return Status::ok();
 
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
+  const FoldedAffine affine = affine_after(pn, p, *b, m);
   // Without groups the region's weights cache packs the kernel itself, from ONNX's OIHW order;
   // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
   const size_t taps = static_cast<size_t>(kh * kw);
   const bool packed_here = group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
+  const bool to_ohwi = !packed_here && cg > 1 && taps > 1;
   uint32_t filter;
-  if (packed_here || cg == 1 || taps == 1) {
+  if (!affine.nodes.empty()) {
+    // Each output channel's weights times its scale (and reordered where needed).
+    const int64_t row = cg * kh * kw;
+    OW_ASSIGN_OR_RETURN(filter, b->packed_reordered(pn.inputs[1], {m, kh, kw, cg}, [&](const float* src, float* dst) {
+      if (to_ohwi) oihw_to_ohwi(src, dst, m, cg, kh * kw);
+      const float* from = to_ohwi ? dst : src;
+      for (int64_t o = 0; o < m; o++)
+        for (int64_t i = 0; i < row; i++) dst[o * row + i] = from[o * row + i] * affine.mul[o];
+    }, n));
+  } else if (!to_ohwi) {
     OW_ASSIGN_OR_RETURN(filter, b->packed_view(pn.inputs[1], {m, kh, kw, cg}, n));
   } else {
     OW_ASSIGN_OR_RETURN(filter, b->packed_reordered(pn.inputs[1], {m, kh, kw, cg},
                                                     [&](const float* src, float* dst) { oihw_to_ohwi(src, dst, m, cg, kh * kw); }, n));
   }
+  const int bias_id = pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? pn.inputs[2] : -1;
   uint32_t bias = XNN_INVALID_VALUE_ID;
-  if (pn.inputs.size() > 2 && pn.inputs[2] >= 0) {
-    OW_ASSIGN_OR_RETURN(bias, b->packed_view(pn.inputs[2], p.values[pn.inputs[2]].type.dims, n));
+  if (!affine.nodes.empty()) {
+    std::vector<float> shifted = affine.add;
+    if (bias_id >= 0) {
+      OW_ASSIGN_OR_RETURN(std::vector<float> given, b->float_values(bias_id, n));
+      for (int64_t o = 0; o < m; o++) shifted[o] += given[o] * affine.mul[o];
+    }
+    OW_ASSIGN_OR_RETURN(bias, b->packed_tensor(std::move(shifted), {m}, bias_id, n));
+  } else if (bias_id >= 0) {
+    OW_ASSIGN_OR_RETURN(bias, b->packed_view(bias_id, p.values[bias_id].type.dims, n));
   }
   if (packed_here)
     OW_XNN_REQUIRE(b->expect_igemm(filter, bias, static_cast<size_t>(m), static_cast<size_t>(cg), taps, cg > 1 && taps > 1),
                    "the weights cache does not take the kernel");
-  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
+  // Folded: the convolution defines the last affine node's output, and the region skips them.
+  for (int ni : affine.nodes) b->mark_fused(ni);
+  const int out_id = affine.nodes.empty() ? pn.outputs[0] : p.nodes[affine.nodes.back()].outputs[0];
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(out_id, Layout::kNHWC, n));
   return xnn_check(xnn_define_convolution_2d(
                        b->subgraph(), static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(win.pad_end[1]),
                        static_cast<uint32_t>(win.pad_end[0]), static_cast<uint32_t>(win.pad_begin[1]),

@@ -105,24 +105,42 @@ Status lower_binary(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   return Status::ok();
 }
 
-Status lower_batch_norm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+Status batch_norm_affine(const ProgramNode& pn, const Program& p, std::vector<float>* mul, std::vector<float>* add) {
   const Node& n = *pn.node;
   const Dims& x = p.values[pn.inputs[0]].type.dims;
-  OW_XNN_REQUIRE(x.size() == 4 || x.size() == 2, "rank");
+  OW_XNN_REQUIRE(x.size() >= 2, "rank");
   OW_XNN_REQUIRE(attr_int(n, "training_mode", 0) == 0, "training mode (batch statistics)");
-  for (size_t i = 1; i < 5; i++) OW_XNN_REQUIRE(p.values[pn.inputs[i]].constant, "statistics are not constant");
-  if (!b) return Status::ok();
-  int64_t c = x[1];
-  float eps = attr_float(n, "epsilon", 1e-5f);
+  const int64_t c = x[1];
+  for (size_t i = 1; i < 5; i++) {
+    const Tensor* t = i < pn.inputs.size() && pn.inputs[i] >= 0 ? p.values[pn.inputs[i]].constant.get() : nullptr;
+    OW_XNN_REQUIRE(t, "statistics are not constant");
+    // Opsets before 9 allow spatial=0: statistics per element, not per channel.
+    OW_XNN_REQUIRE(t->dtype() == DType::kFloat32 && t->size() == c, "statistics are not one per channel");
+  }
+  if (!mul) return Status::ok();
+  const float eps = attr_float(n, "epsilon", 1e-5f);
   const float* scale = p.values[pn.inputs[1]].constant->data<float>();
   const float* bias = p.values[pn.inputs[2]].constant->data<float>();
   const float* mean = p.values[pn.inputs[3]].constant->data<float>();
   const float* var = p.values[pn.inputs[4]].constant->data<float>();
-  std::vector<float> mul(static_cast<size_t>(c)), add(static_cast<size_t>(c));
+  mul->resize(static_cast<size_t>(c));
+  add->resize(static_cast<size_t>(c));
   for (int64_t i = 0; i < c; i++) {
-    mul[i] = scale[i] / std::sqrt(var[i] + eps);
-    add[i] = bias[i] - mean[i] * mul[i];
+    (*mul)[i] = scale[i] / std::sqrt(var[i] + eps);
+    (*add)[i] = bias[i] - mean[i] * (*mul)[i];
   }
+  return Status::ok();
+}
+
+Status lower_batch_norm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  const Dims& x = p.values[pn.inputs[0]].type.dims;
+  OW_XNN_REQUIRE(x.size() == 4 || x.size() == 2, "rank");
+  OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, nullptr, nullptr));
+  if (!b) return Status::ok();
+  const int64_t c = x[1];
+  std::vector<float> mul, add;
+  OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, &mul, &add));
   Layout layout = x.size() == 4 ? b->layout_of(pn.inputs[0]) : Layout::kNative;
   // Per-channel operands: [C] broadcasts on the last axis (NHWC or [N, C]); [C,1,1] on NCHW.
   Dims cd = layout == Layout::kNHWC || x.size() == 2 ? Dims{c} : Dims{c, 1, 1};

@@ -49,11 +49,30 @@ std::map<std::string, CaseFn> cases() {
     int64_t h = (kh - 1) * dh + pick(rng, 1, 12), w = (kw - 1) * dw + pick(rng, 1, 12);
     std::string x = feed_input(g, feeds, "x", {pick(rng, 1, 2), cin, h, w}, rng());
     g.constant("w", random_tensor({m, cin / group, kh, kw}, rng()));
-    g.constant("b", random_tensor({m}, rng()));
-    g.output(g.node("Conv", {x, "w", "b"},
-                    {attr_i("group", group), attr_ints("strides", {pick(rng, 1, 2), pick(rng, 1, 3)}),
-                     attr_ints("dilations", {dh, dw}),
-                     attr_ints("pads", {pick(rng, 0, 2), pick(rng, 0, 1), pick(rng, 0, 1), pick(rng, 0, 2)})}));
+    const bool bias = pick(rng, 0, 3) != 0;
+    if (bias) g.constant("b", random_tensor({m}, rng()));
+    std::string y = g.node("Conv", {x, "w", bias ? "b" : ""},
+                           {attr_i("group", group), attr_ints("strides", {pick(rng, 1, 2), pick(rng, 1, 3)}),
+                            attr_ints("dilations", {dh, dw}),
+                            attr_ints("pads", {pick(rng, 0, 2), pick(rng, 0, 1), pick(rng, 0, 1), pick(rng, 0, 2)})});
+    // Per-channel affine nodes after it, folded into it (BatchNormalization, Mul/Add/Sub by
+    // one value per channel or one value), and maybe a Relu.
+    for (int k = 0, count = pick(rng, 0, 1) * pick(rng, 1, 3); k < count; k++) {
+      const std::string i = std::to_string(k);
+      switch (pick(rng, 0, 3)) {
+        case 0:
+          y = g.node("BatchNormalization",
+                     {y, g.constant("s" + i, random_tensor({m}, rng())), g.constant("bb" + i, random_tensor({m}, rng())),
+                      g.constant("mu" + i, random_tensor({m}, rng())), g.constant("v" + i, random_tensor({m}, rng(), 0.5f, 2.f))},
+                     {attr_f("epsilon", 1e-3f)});
+          break;
+        case 1: y = g.node("Mul", {y, g.constant("c" + i, random_tensor({m, 1, 1}, rng()))}); break;
+        case 2: y = g.node("Add", {y, g.constant("c" + i, random_tensor({1, m, 1, 1}, rng()))}); break;
+        default: y = g.node("Sub", {y, g.constant("c" + i, random_tensor({1}, rng()))}); break;
+      }
+    }
+    if (pick(rng, 0, 1)) y = g.node("Relu", {y});
+    g.output(y);
   };
   c["ConvTranspose"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
     int64_t group = pick(rng, 0, 3) == 0 ? 2 : 1, ig = pick(rng, 1, 7), og = pick(rng, 1, 9);
