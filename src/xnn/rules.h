@@ -64,6 +64,16 @@ std::vector<int> erf_same_run(const Program&, const ProgramNode&);
 // BatchNormalization `pn` (inference, constant per-channel statistics) as y = x * mul + add per
 // channel; with null outputs, only whether it is one.
 Status batch_norm_affine(const ProgramNode& pn, const Program& p, std::vector<float>* mul, std::vector<float>* add);
+// Per-channel affine nodes (rules_affine.cc): the chain of them that alone reads value `value`
+// (m channels, NCHW) one after another inside the region, as y = x * mul + add per channel.
+struct AffineChain {
+  std::vector<int> nodes;
+  std::vector<float> mul, add;
+};
+AffineChain affine_chain(const Program& p, const XnnBuilder& b, int value, int64_t m);
+// Affine node `pn` on an NHWC activation, with the chain after it, as one 1x1 depthwise
+// convolution; false when `pn` is not one (its own lowering then runs).
+Result<bool> lower_affine_chain(const ProgramNode& pn, const Program& p, XnnBuilder* b);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
 // (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
 // the pattern does not hold (the float lowering then runs).

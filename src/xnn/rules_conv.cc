@@ -2,71 +2,15 @@
 // Conv (2D, float32) -> xnn_define_convolution_2d in NHWC; ConvTranspose (2D) ->
 // xnn_define_deconvolution_2d. Weights are packed when the runtime is created: those of
 // convolutions without groups by the region's weights cache, straight from ONNX's OIHW order;
-// the others by XNNPACK, from OHWI (reordered here where that differs). BatchNormalization
-// and per-channel Mul/Add/Sub right after are folded in. 1D and 3D convolutions stay on the reference kernel.
+// the others by XNNPACK, from OHWI (reordered here where that differs). Per-channel affine
+// nodes right after (BatchNormalization, a scale layer: rules_affine.cc) are folded in, so a
+// Relu after them fuses too. 1D and 3D convolutions stay on the reference kernel.
 #include <cmath>
 
 #include "kernels/spatial.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
-namespace {
-
-// Per-channel affine nodes that alone read the Conv's output, one after another in the same
-// region: BatchNormalization, and Mul, Add or Sub by a constant of one value per channel (or
-// one value), as Caffe2 exports write a "scale" layer. Folded into the convolution (weights
-// scaled per output channel, bias shifted) as y = conv * mul + add, so a Relu after them fuses
-// too. Exports from torch fold batch norms themselves; Caffe2's and Keras' keep them.
-struct FoldedAffine {
-  std::vector<int> nodes;
-  std::vector<float> mul, add;
-};
-
-// The per-channel values of constant `id` for m channels of an NCHW tensor: [m,1,1],
-// [1,m,1,1], or a single value; empty otherwise.
-std::vector<float> per_channel(const Program& p, int id, int64_t m) {
-  const Tensor* c = id >= 0 ? p.values[id].constant.get() : nullptr;
-  if (!c || c->dtype() != DType::kFloat32) return {};
-  const Dims& d = c->dims();
-  const bool one = c->size() == 1 && d.size() <= 4;
-  const bool channels = (d == Dims{m, 1, 1}) || (d == Dims{1, m, 1, 1});
-  if (!one && !channels) return {};
-  return one ? std::vector<float>(static_cast<size_t>(m), c->data<float>()[0])
-             : std::vector<float>(c->data<float>(), c->data<float>() + m);
-}
-
-FoldedAffine affine_after(const ProgramNode& pn, const Program& p, const XnnBuilder& b, int64_t m) {
-  FoldedAffine f;
-  f.mul.assign(static_cast<size_t>(m), 1.f);
-  f.add.assign(static_cast<size_t>(m), 0.f);
-  if (p.values[pn.outputs[0]].type.dims[1] != m) return f;
-  for (int v = pn.outputs[0];;) {
-    const std::vector<int>& users = p.values[v].users;
-    if (users.size() != 1 || users[0] < 0 || !b.in_region(users[0])) return f;
-    const ProgramNode& next = p.nodes[users[0]];
-    const std::string& op = next.node->op_type;
-    if (!next.node->domain.empty() || next.outputs.empty() || next.outputs[0] < 0 || next.inputs[0] != v) return f;
-    for (size_t i = 1; i < next.outputs.size(); i++)
-      if (next.outputs[i] >= 0) return f;  // a batch norm's training outputs
-    if (p.values[next.outputs[0]].type.dims != p.values[v].type.dims) return f;  // no broadcast beyond the channels
-    std::vector<float> mul(static_cast<size_t>(m), 1.f), add(static_cast<size_t>(m), 0.f);
-    if (op == "BatchNormalization") {
-      if (!batch_norm_affine(next, p, &mul, &add).is_ok()) return f;
-    } else if ((op == "Mul" || op == "Add" || op == "Sub") && next.inputs.size() == 2) {
-      std::vector<float> c = per_channel(p, next.inputs[1], m);
-      if (c.empty()) return f;
-      if (op == "Mul") mul = c;
-      for (int64_t o = 0; op != "Mul" && o < m; o++) add[o] = op == "Add" ? c[o] : -c[o];
-    } else {
-      return f;
-    }
-    for (int64_t o = 0; o < m; o++) f.mul[o] *= mul[o], f.add[o] = f.add[o] * mul[o] + add[o];
-    f.nodes.push_back(users[0]);
-    v = next.outputs[0];
-  }
-}
-
-}  // namespace
 
 Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const Node& n = *pn.node;
@@ -85,7 +29,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (quantized) return Status::ok();
 
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
-  const FoldedAffine affine = affine_after(pn, p, *b, m);
+  const AffineChain affine = affine_chain(p, *b, pn.outputs[0], m);
   // Without groups the region's weights cache packs the kernel itself, from ONNX's OIHW order;
   // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
   const size_t taps = static_cast<size_t>(kh * kw);

@@ -77,6 +77,10 @@ Status lower_binary(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   for (int id : pn.inputs) OW_XNN_REQUIRE(id >= 0 && p.values[id].type.dims.size() <= out_dims.size(), "operand rank");
   OW_XNN_REQUIRE(out_dims.size() <= 4, "rank above 4");
   if (!b) return Status::ok();
+  if (n.op_type == "Mul" || n.op_type == "Add" || n.op_type == "Sub") {
+    OW_ASSIGN_OR_RETURN(bool affine, lower_affine_chain(pn, p, b));
+    if (affine) return Status::ok();
+  }
   if (n.op_type == "Div") {
     OW_ASSIGN_OR_RETURN(bool gelu, lower_gelu(pn, p, b));
     if (gelu) return Status::ok();
@@ -138,6 +142,8 @@ Status lower_batch_norm(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   OW_XNN_REQUIRE(x.size() == 4 || x.size() == 2, "rank");
   OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, nullptr, nullptr));
   if (!b) return Status::ok();
+  OW_ASSIGN_OR_RETURN(bool affine, lower_affine_chain(pn, p, b));
+  if (affine) return Status::ok();
   const int64_t c = x[1];
   std::vector<float> mul, add;
   OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, &mul, &add));

@@ -264,14 +264,22 @@ std::map<std::string, CaseFn> cases() {
       g.output(g.node(op, ins));
     };
   }
+  // On an NCHW input (a multiply and an add), right after a Conv (folded into it), or on an
+  // NHWC activation that no Conv made (one 1x1 depthwise convolution with the per-channel
+  // scale after it and a Relu).
   c["BatchNormalization"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
     int64_t ch; Dims d;
-    std::string x = pick(rng, 0, 1) ? conv_front(g, rng, feeds, &ch, &d)
-                                    : feed_input(g, feeds, "x", {1, ch = pick(rng, 1, 13), 5, 3}, rng());
-    g.output(g.node("BatchNormalization",
-                    {x, g.constant("s", random_tensor({ch}, rng())), g.constant("b", random_tensor({ch}, rng())),
-                     g.constant("m", random_tensor({ch}, rng())), g.constant("v", random_tensor({ch}, rng(), 0.5f, 2.f))},
-                    {attr_f("epsilon", 1e-3f)}));
+    const int where = pick(rng, 0, 2);
+    std::string x = where == 0 ? feed_input(g, feeds, "x", {1, ch = pick(rng, 1, 13), 5, 3}, rng())
+                               : conv_front(g, rng, feeds, &ch, &d);
+    if (where == 2) x = g.node("Relu", {x});
+    std::string y = g.node("BatchNormalization",
+                           {x, g.constant("s", random_tensor({ch}, rng())), g.constant("b", random_tensor({ch}, rng())),
+                            g.constant("m", random_tensor({ch}, rng())), g.constant("v", random_tensor({ch}, rng(), 0.5f, 2.f))},
+                           {attr_f("epsilon", 1e-3f)});
+    if (where == 2 && pick(rng, 0, 1)) y = g.node("Mul", {y, g.constant("k", random_tensor({ch, 1, 1}, rng()))});
+    if (where == 2 && pick(rng, 0, 1)) y = g.node("Relu", {y});
+    g.output(y);
   };
   c["Concat"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
     int64_t ch; Dims d;
