@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One paired measurement (bench/bench.mjs's "paired ratio"): both engines' sessions in this
 // process, their runs interleaved in rounds, each round one engine's runs then the other's
-// (the order alternating, a 20 ms pause at each switch so the other engine's idle workers have
-// gone to sleep), so both see the same swings of the machine's speed; a machine whose speed
+// (the order alternating, with a pause at each switch so the other engine's idle workers
+// have gone to sleep), so both see the same swings of the machine's speed; a machine whose speed
 // drifts by 2x over minutes moves the separate processes' ratio, not this one. After warm-up
 // runs (at least 5 and 1 s per engine). Prints one JSON line: the median over rounds of
 // ours / ort (each round's runs taken at their median), and each engine's median run.
@@ -36,12 +36,15 @@ for (const e of engines) {
 let t = performance.now();
 await engines[0].session.run(engines[0].feeds);
 const perTurn = Math.max(1, Math.min(20, Math.round(50 / (performance.now() - t))));
+// The other engine's idle workers keep spinning for a while after its runs (onnxruntime-web's
+// for over 100 ms): at 2 threads a 20 ms pause left lstm's paired ratio at 1.75, 300 ms at 1.11.
+const switchPause = threads > 1 ? 300 : 20;
 const ratios = [];
 for (let r = 0; r < rounds; r++) {
   const turn = [];
   for (const k of r % 2 ? [1, 0] : [0, 1]) {
     const e = engines[k];
-    await pause(20);
+    await pause(switchPause);
     const times = [];
     for (let i = 0; i < perTurn; i++) {
       t = performance.now();
