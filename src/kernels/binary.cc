@@ -5,6 +5,8 @@
 // float16/bfloat16 are computed in float32 and rounded back.
 // Integer Div truncates toward zero as onnxruntime does; integer division by zero yields 0.
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
 #include "kernels/broadcast.h"
 #include "kernels/dispatch.h"
@@ -56,28 +58,52 @@ Status infer_bin(InferContext& ctx) {
   return Status::ok();
 }
 
+// Integer +, - and * wrap around (two's complement), as onnxruntime's do; in C++ a signed
+// overflow would be undefined (and int16 operands multiply as int). Floats pass through.
+template <class T, class F>
+T wrapping(T a, T b, F op) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using U = std::conditional_t<sizeof(T) <= 4, uint32_t, uint64_t>;
+    return static_cast<T>(op(static_cast<U>(a), static_cast<U>(b)));
+  } else {
+    return static_cast<T>(op(a, b));
+  }
+}
+
+// Signed a / -1 and a % -1 overflow for the most negative a: the wrapped results, without it.
+template <class T>
+bool minus_one(T b) {
+  if constexpr (std::is_signed_v<T> && std::is_integral_v<T>) return b == T(-1);
+  return false;
+}
+
 template <class T>
 T combine(BinKind k, T a, T b) {
+  const auto mul = [](auto x, auto y) { return x * y; };
   switch (k) {
-    case BinKind::kPRelu: return a < 0 ? static_cast<T>(a * b) : a;
+    case BinKind::kPRelu: return a < 0 ? wrapping(a, b, mul) : a;
     case BinKind::kFmodInt:
-      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : static_cast<T>(a % b);
+      if constexpr (std::is_integral_v<T>) return b == 0 || minus_one(b) ? T(0) : static_cast<T>(a % b);
       else return std::fmod(a, b);
     case BinKind::kMod:  // Python's %: the sign of the divisor (integers; fmod=1 goes to kFmod)
       if constexpr (std::is_integral_v<T>) {
-        if (b == 0) return T(0);
+        if (b == 0 || minus_one(b)) return T(0);
         T r = static_cast<T>(a % b);
         if constexpr (std::is_signed_v<T>) { if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<T>(r + b); }
         return r;
       } else {
         return std::fmod(a, b);
       }
-    case BinKind::kAdd: case BinKind::kSum: case BinKind::kMean: return static_cast<T>(a + b);
-    case BinKind::kSub: return static_cast<T>(a - b);
-    case BinKind::kMul: return static_cast<T>(a * b);
+    case BinKind::kAdd: case BinKind::kSum: case BinKind::kMean: return wrapping(a, b, [](auto x, auto y) { return x + y; });
+    case BinKind::kSub: return wrapping(a, b, [](auto x, auto y) { return x - y; });
+    case BinKind::kMul: return wrapping(a, b, mul);
     case BinKind::kDiv:
-      if constexpr (std::is_integral_v<T>) return b == 0 ? T(0) : static_cast<T>(a / b);
-      else return a / b;
+      if constexpr (std::is_integral_v<T>) {
+        if (minus_one(b)) return wrapping(T(0), a, [](auto x, auto y) { return x - y; });
+        return b == 0 ? T(0) : static_cast<T>(a / b);
+      } else {
+        return a / b;
+      }
     case BinKind::kPow: return static_cast<T>(std::pow(static_cast<double>(a), static_cast<double>(b)));
     case BinKind::kMax:
       if constexpr (std::is_floating_point_v<T>) { if (std::isnan(a) || std::isnan(b)) return NAN; }
