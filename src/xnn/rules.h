@@ -62,7 +62,7 @@ std::vector<int> quantize_same_run(const Program&, const ProgramNode&);
 std::vector<int> dequantize_same_run(const Program&, const ProgramNode&);
 std::vector<int> erf_same_run(const Program&, const ProgramNode&);
 // BatchNormalization `pn` (inference, constant per-channel statistics) as y = x * mul + add per
-// channel; with null outputs, only whether it is one.
+// channel.
 Status batch_norm_affine(const ProgramNode& pn, const Program& p, std::vector<float>* mul, std::vector<float>* add);
 // Per-channel affine nodes (rules_affine.cc): the chain of them that alone reads value `value`
 // (m channels, NCHW) one after another inside the region, as y = x * mul + add per channel.

@@ -121,7 +121,6 @@ Status batch_norm_affine(const ProgramNode& pn, const Program& p, std::vector<fl
     // Opsets before 9 allow spatial=0: statistics per element, not per channel.
     OW_XNN_REQUIRE(t->dtype() == DType::kFloat32 && t->size() == c, "statistics are not one per channel");
   }
-  if (!mul) return Status::ok();
   const float eps = attr_float(n, "epsilon", 1e-5f);
   const float* scale = p.values[pn.inputs[1]].constant->data<float>();
   const float* bias = p.values[pn.inputs[2]].constant->data<float>();
@@ -140,13 +139,12 @@ Status lower_batch_norm(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   const Node& n = *pn.node;
   const Dims& x = p.values[pn.inputs[0]].type.dims;
   OW_XNN_REQUIRE(x.size() == 4 || x.size() == 2, "rank");
-  OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, nullptr, nullptr));
+  std::vector<float> mul, add;
+  OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, &mul, &add));
   if (!b) return Status::ok();
   OW_ASSIGN_OR_RETURN(bool affine, lower_affine_chain(pn, p, b));
   if (affine) return Status::ok();
   const int64_t c = x[1];
-  std::vector<float> mul, add;
-  OW_RETURN_IF_ERROR(batch_norm_affine(pn, p, &mul, &add));
   Layout layout = x.size() == 4 ? b->layout_of(pn.inputs[0]) : Layout::kNative;
   // Per-channel operands: [C] broadcasts on the last axis (NHWC or [N, C]); [C,1,1] on NCHW.
   Dims cd = layout == Layout::kNHWC || x.size() == 2 ? Dims{c} : Dims{c, 1, 1};

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: MIT
+// The paired measurement shared by bench/run-paired.mjs (Node) and bench/pages/paired.html
+// (Chromium): two engines' sessions, `rounds` rounds, each `perTurn` runs of one engine then
+// of the other (the order alternating), with a pause at each switch so the other engine's idle
+// workers have gone to sleep (onnxruntime-web's spin for over 100 ms: at 2 threads a 20 ms
+// pause left lstm's paired ratio at 1.75, 300 ms at 1.11). engines: [{ session, feeds }], ours
+// first. Returns the median over rounds of ours / ort (each turn at its median run) and each
+// engine's median run.
+export const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function pairedRounds(engines, { threads, rounds, perTurn }) {
+  const switchPause = threads > 1 ? 300 : 20;
+  const times = [[], []];
+  const ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    const turn = [];
+    for (const k of r % 2 ? [1, 0] : [0, 1]) {
+      await pause(switchPause);
+      const ts = [];
+      for (let i = 0; i < perTurn; i++) {
+        const t = performance.now();
+        await engines[k].session.run(engines[k].feeds);
+        ts.push(performance.now() - t);
+      }
+      times[k].push(...ts);
+      turn[k] = median(ts);
+    }
+    ratios.push(turn[0] / turn[1]);
+  }
+  return { ratio: median(ratios), ours: median(times[0]), ort: median(times[1]) };
+}
