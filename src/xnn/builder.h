@@ -112,7 +112,8 @@ class XnnBuilder {
   bool is_output(int id) const;
   // Nodes a fused lowering already defined (the region skips them).
   void mark_fused(int node_index) { fused_.push_back(node_index); }
-  int qint8_convolutions = 0;  // for debugInfo
+  // For debugInfo: int8 convolutions (split: by columns_as_channels), and other int8 ops.
+  int qint8_convolutions = 0, qint8_split = 0, qint8_other = 0;
   bool fused(int node_index) const;
 
   // Adds the transposes that bring NHWC region outputs back to ONNX layout.

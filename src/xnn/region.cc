@@ -188,6 +188,8 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   OW_RETURN_IF_ERROR(st);
   b.release_packed();
   r->qint8_convolutions_ = b.qint8_convolutions;
+  r->qint8_split_ = b.qint8_split;
+  r->qint8_other_ = b.qint8_other;
   r->buffers_ = b.take_buffers();
   r->referenced_ = b.referenced_constants();
   return r;

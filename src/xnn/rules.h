@@ -4,6 +4,7 @@
 // claimed (and why not); otherwise it defines the node's XNNPACK ops. Support and lowering
 // cannot drift apart.
 #pragma once
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -74,6 +75,28 @@ AffineChain affine_chain(const Program& p, const XnnBuilder& b, int value, int64
 // Affine node `pn` on an NHWC activation, with the chain after it, as one 1x1 depthwise
 // convolution; false when `pn` is not one (its own lowering then runs).
 Result<bool> lower_affine_chain(const ProgramNode& pn, const Program& p, XnnBuilder* b);
+// QDQ models (rules_quant.cc). Node `pn`'s output alone feeds a QuantizeLinear in the region,
+// through a Relu that alone reads it: the node can write the quantized value itself. Found by
+// quantized_tail (nothing defined); define_quantized_tail defines that qint8 value in `layout`
+// (the node's XNNPACK op writes it, the Relu as the lower bound of its output range) and skips
+// the Relu and the QuantizeLinear.
+struct QuantizedTail {
+  int relu = -1, quantize = -1;  // node indices
+  float scale = 0;
+  int32_t zero_point = 0;  // as int8
+};
+std::optional<QuantizedTail> quantized_tail(const ProgramNode& pn, const Program& p, const XnnBuilder& b);
+Result<uint32_t> define_quantized_tail(const QuantizedTail& tail, const Program& p, Layout layout, XnnBuilder* b,
+                                       const Node& node);
+// The quantized value DequantizeLinear output `id` dequantizes inside the region, or -1.
+int quantized_source(const XnnBuilder& b, int id);
+// Add or Sub of two dequantized values of one shape whose output is quantized: one qint8
+// XNNPACK op; false when the pattern does not hold (the float lowering then runs).
+Result<bool> lower_binary_qs8(const ProgramNode& pn, const Program& p, XnnBuilder* b);
+// Gemm (alpha = beta = 1) or MatMul of a dequantized input and int8 weights ([k, m], or [m, k]
+// with `trans_b`) and bias `bias_id` (-1: none) whose output is quantized: one qint8 fully
+// connected op; false when the pattern does not hold.
+Result<bool> lower_fully_connected_qs8(const ProgramNode& pn, const Program& p, bool trans_b, int bias_id, XnnBuilder* b);
 // Conv with a dequantized input and int8 weights whose output only feeds a QuantizeLinear
 // (through Relu): defined as one qint8 convolution with the Conv's resolved window; false when
 // the pattern does not hold (the float lowering then runs).

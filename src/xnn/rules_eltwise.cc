@@ -77,6 +77,10 @@ Status lower_binary(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   for (int id : pn.inputs) OW_XNN_REQUIRE(id >= 0 && p.values[id].type.dims.size() <= out_dims.size(), "operand rank");
   OW_XNN_REQUIRE(out_dims.size() <= 4, "rank above 4");
   if (!b) return Status::ok();
+  if (n.op_type == "Add" || n.op_type == "Sub") {
+    OW_ASSIGN_OR_RETURN(bool quantized, lower_binary_qs8(pn, p, b));
+    if (quantized) return Status::ok();
+  }
   if (n.op_type == "Mul" || n.op_type == "Add" || n.op_type == "Sub") {
     OW_ASSIGN_OR_RETURN(bool affine, lower_affine_chain(pn, p, b));
     if (affine) return Status::ok();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Gemm and MatMul with a constant B -> xnn_define_fully_connected (weights packed once).
 // Gemm needs transA=0 and a C that is a per-column bias; alpha and beta are folded into the
-// packed weights and bias. MatMul with a computed B -> xnn_define_batch_matrix_multiply.
+// packed weights and bias. MatMul with a computed B -> xnn_define_batch_matrix_multiply. Between
+// DequantizeLinear and QuantizeLinear, with int8 weights, both run in int8 (rules_quant.cc).
 #include <cmath>
 
 #include "xnn/rules.h"
@@ -25,6 +26,10 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
                    "C is not a per-column bias");
   }
   if (!b) return Status::ok();
+  if (alpha == 1.f && (!C || (beta == 1.f && C->size() == cols))) {
+    OW_ASSIGN_OR_RETURN(bool quantized, lower_fully_connected_qs8(pn, p, trans_b, C ? pn.inputs[2] : -1, b));
+    if (quantized) return Status::ok();
+  }
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
   uint32_t filter;
   if (alpha == 1.f) {
@@ -56,6 +61,10 @@ Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   OW_XNN_REQUIRE(!weights || B.size() == 2, "B is constant but not a matrix");
   OW_XNN_REQUIRE(B.size() >= 2, "B is a vector");
   if (!b) return Status::ok();
+  if (weights) {
+    OW_ASSIGN_OR_RETURN(bool quantized, lower_fully_connected_qs8(pn, p, false, -1, b));
+    if (quantized) return Status::ok();
+  }
   OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNative, n));
   if (!weights) {
     // Both operands computed (attention's Q.K^T and P.V): batch dims broadcast as in ONNX.

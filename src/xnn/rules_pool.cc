@@ -2,7 +2,8 @@
 // 2D pools in NHWC: MaxPool (ceil_mode as extra end padding; dilations only unpadded), AveragePool
 // (count_include_pad=0, or no padding at all: XNNPACK averages over valid pixels only),
 // GlobalAveragePool (mean over H, W), GlobalMaxPool (a window the size of the input).
-// 1x1 windows stay on the reference kernel (XNNPACK rejects them).
+// 1x1 windows stay on the reference kernel (XNNPACK rejects them). A MaxPool between a
+// DequantizeLinear and a QuantizeLinear of the same parameters runs in int8.
 #include <cmath>
 
 #include "kernels/spatial.h"
@@ -35,15 +36,30 @@ Status lower_pool(const ProgramNode& pn, const Program& p, XnnBuilder* b, bool m
   bool any_pad = w.pad_begin[0] || w.pad_begin[1] || w.pad_end[0] || w.pad_end[1];
   OW_XNN_REQUIRE(!(dilated && any_pad), "dilated pool with padding");
   if (!b) return Status::ok();
-  OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
-  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  if (max)
+  if (max) {
+    // DequantizeLinear -> MaxPool -> [Relu] -> QuantizeLinear with the same parameters: a max
+    // moves values, so it runs in int8 (XNNPACK takes no other parameters for its output).
+    const int src = quantized_source(*b, pn.inputs[0]);
+    const std::optional<QuantizedTail> tail = src >= 0 ? quantized_tail(pn, p, *b) : std::nullopt;
+    const bool int8 = tail && tail->scale == b->quantized(src)->scale && tail->zero_point == b->quantized(src)->zero_point;
+    uint32_t in, out;
+    if (int8) {
+      OW_ASSIGN_OR_RETURN(in, b->quantized_input(src, Layout::kNHWC, n));
+      OW_ASSIGN_OR_RETURN(out, define_quantized_tail(*tail, p, Layout::kNHWC, b, n));
+      b->qint8_other++;
+    } else {
+      OW_ASSIGN_OR_RETURN(in, b->input(pn.inputs[0], Layout::kNHWC, n));
+      OW_ASSIGN_OR_RETURN(out, b->output(pn.outputs[0], Layout::kNHWC, n));
+    }
     return xnn_check(xnn_define_max_pooling_2d(b->subgraph(), u(w.pad_begin[0]), u(w.pad_end[1]), u(w.pad_end[0]),
                                                u(w.pad_begin[1]), u(w.kernel[0]), u(w.kernel[1]), u(w.strides[0]),
-                                               u(w.strides[1]), u(w.dilations[0]), u(w.dilations[1]), -INFINITY,
-                                               INFINITY, in, out, 0),
+                                               u(w.strides[1]), u(w.dilations[0]), u(w.dilations[1]),
+                                               int8 && tail->relu >= 0 ? 0.f : -INFINITY, INFINITY, in, out, 0),
                      "xnn_define_max_pooling_2d", n);
+  }
+  OW_ASSIGN_OR_RETURN(uint32_t in, b->input(pn.inputs[0], Layout::kNHWC, n));
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNHWC, n));
   return xnn_check(xnn_define_average_pooling_2d(b->subgraph(), u(w.pad_begin[0]), u(w.pad_end[1]), u(w.pad_end[0]),
                                                  u(w.pad_begin[1]), u(w.kernel[0]), u(w.kernel[1]), u(w.strides[0]),
                                                  u(w.strides[1]), -INFINITY, INFINITY, in, out, 0),

@@ -2,9 +2,12 @@
 // QDQ models on XNNPACK. QuantizeLinear becomes a convert to a qint8 tensor; DequantizeLinear
 // becomes nothing until a float consumer asks for it (then a convert back), so a chain
 // DQ -> Conv -> [Relu] -> Q whose weights are DequantizeLinear of int8 constants becomes one
-// qint8 convolution (lower_conv_qs8): int8 in, int8 weights, int32 bias, int8 out. uint8
+// qint8 convolution (lower_conv_qs8): int8 in, int8 weights, int32 bias, int8 out; likewise
+// DQ, DQ -> Add/Sub -> [Relu] -> Q is one qint8 addition (lower_binary_qs8), and DQ -> MaxPool
+// -> [Relu] -> Q one int8 max pool (rules_pool.cc) where both keep the same parameters. uint8
 // activations are kept as int8 with the zero point moved by -128: the same reals, so every
-// value equals the reference kernels' except the qint8 convolution's own rounding (one step).
+// value equals the reference kernels' but for the qint8 convolutions' and additions' own
+// rounding (one step).
 // Only per-tensor activation parameters (one constant scale and zero point) are taken.
 #include <cmath>
 
@@ -57,6 +60,86 @@ Result<QParams> quantize_pair(const ProgramNode& pn, const Program& p) {
   }
   OW_XNN_REQUIRE(any, "nothing dequantizes it");
   return q;
+}
+
+// Int8 weights `weights` (a DequantizeLinear of constants: symmetric int8, float scales per
+// tensor or one per output along `axis`, m outputs) with a scale per output, and `bias` (a float
+// constant of m values; -1: none) in int32 at scale input * weight, as QLinearConv takes it.
+// Empty when any of that does not hold. Per-channel (qcint8) even for one scale: XNNPACK's
+// newer, faster int8 kernels.
+struct Int8Weights {
+  const Tensor* q;
+  std::vector<float> scale, bias_scale;
+  std::vector<int32_t> bias;
+};
+std::optional<Int8Weights> int8_weights(const Program& p, int weights, int64_t m, int64_t axis, int bias, float in_scale) {
+  const ProgramValue& wv = p.values[weights];
+  if (!wv.quant || wv.quant->q->dtype() != DType::kInt8 || wv.quant->scale->dtype() != DType::kFloat32) return std::nullopt;
+  const QuantOrigin& wq = *wv.quant;
+  if (wq.zero_point)
+    for (int64_t i = 0; i < wq.zero_point->size(); i++)
+      if (wq.zero_point->int_at(i) != 0) return std::nullopt;  // XNNPACK's int8 weights are symmetric
+  const int64_t nscale = wq.scale->size();
+  if (!(nscale == 1 || (nscale == m && wq.axis == axis))) return std::nullopt;
+  Int8Weights w{wq.q.get(), std::vector<float>(static_cast<size_t>(m)), {}, {}};
+  for (int64_t o = 0; o < m; o++) w.scale[o] = wq.scale->data<float>()[nscale == 1 ? 0 : o];
+  if (bias >= 0) {
+    const Tensor* bf = p.values[bias].constant.get();
+    if (!bf || bf->dtype() != DType::kFloat32 || bf->size() != m) return std::nullopt;
+    for (int64_t o = 0; o < m; o++) {
+      w.bias_scale.push_back(in_scale * w.scale[o]);
+      const double v = std::nearbyint(static_cast<double>(bf->data<float>()[o]) / w.bias_scale[o]);
+      if (!(std::fabs(v) < 2147483647.0)) return std::nullopt;
+      w.bias.push_back(static_cast<int32_t>(v));
+    }
+  }
+  return w;
+}
+
+// The qcint32 bias of int8_weights (XNN_INVALID_VALUE_ID: none).
+Result<uint32_t> define_int8_bias(const Int8Weights& w, int bias, XnnBuilder* b, const Node& n) {
+  if (bias < 0) return XNN_INVALID_VALUE_ID;
+  const int64_t m = static_cast<int64_t>(w.bias.size());
+  return b->define_channelwise(xnn_datatype_qcint32, {m}, w.bias_scale, b->packed_bytes(w.bias.data(), w.bias.size() * 4, bias),
+                               n);
+}
+
+// XNNPACK's int8 GEMMs read the input channels of each kernel tap in blocks of 8 (kr * sr on
+// wasm SIMD and x86), so a 3-channel 7x7 convolution (ResNet's first) multiplies 392 values per
+// output for 147 real ones. Split in two it costs less where the channels are few: a 1 x kw
+// convolution of identity weights makes each output column's kw input columns its channels
+// (kw * cg of them, in OHWI's order), and a kh x 1 convolution over those does the rest.
+bool columns_as_channels(int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t kh, int64_t kw) {
+  if (cg >= 8 || kw < 2) return false;
+  auto blocks = [](int64_t c) { return static_cast<double>((c + 7) / 8 * 8); };
+  const double pixels = static_cast<double>(out_nhwc[1] * out_nhwc[2]), m = static_cast<double>(out_nhwc[3]);
+  const double whole = pixels * m * static_cast<double>(kh * kw) * blocks(cg);
+  const double split = pixels * m * static_cast<double>(kh) * blocks(kw * cg) +
+                       static_cast<double>(in_h * out_nhwc[2] * kw * cg * kw) * blocks(cg);
+  return split < 0.75 * whole;
+}
+
+// The 1 x kw identity convolution of columns_as_channels: exact, for its output keeps the
+// input's scale and zero point (requantization by 1) and it pads with the zero point, as the
+// whole convolution would have.
+Result<uint32_t> define_columns_as_channels(uint32_t in, int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t kw,
+                                            const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b,
+                                            const Node& n) {
+  const int64_t channels = kw * cg;
+  std::vector<int8_t> identity(static_cast<size_t>(channels * channels), 0);  // [kx * cg + c][kx][c] = 1
+  for (int64_t o = 0; o < channels; o++) identity[static_cast<size_t>(o * channels + o)] = 1;
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, 1, kw, cg},
+                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
+                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
+  OW_ASSIGN_OR_RETURN(uint32_t columns, b->define_quantized(xnn_datatype_qint8, {out_nhwc[0], in_h, out_nhwc[2], channels},
+                                                            qin.scale, qin.zero_point, nullptr, n));
+  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), 0, u(win.pad_end[1]), 0, u(win.pad_begin[1]), 1, u(kw), 1,
+                                                         u(win.strides[1]), 1, u(win.dilations[1]), 1, static_cast<size_t>(cg),
+                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
+                                                         XNN_INVALID_VALUE_ID, columns, 0),
+                               "xnn_define_convolution_2d (qint8, columns as channels)", n));
+  return columns;
 }
 
 }  // namespace
@@ -114,73 +197,143 @@ Status lower_dequantize(const ProgramNode& pn, const Program& p, XnnBuilder* b) 
   return Status::ok();
 }
 
-Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b) {
-  const Node& n = *pn.node;
-  const int src = b->dequantized_source(pn.inputs[0]);
-  const XnnBuilder::Quantized* qin = src >= 0 ? b->quantized(src) : nullptr;
-  const ProgramValue& wv = p.values[pn.inputs[1]];
-  if (!qin || !wv.quant || wv.quant->q->dtype() != DType::kInt8 || wv.quant->scale->dtype() != DType::kFloat32) return false;
-  const QuantOrigin& wq = *wv.quant;
-  const Tensor& w = *wq.q;
-  const int64_t m = w.dims()[0], cg = w.dims()[1], kh = w.dims()[2], kw = w.dims()[3];
-  if (wq.zero_point)
-    for (int64_t i = 0; i < wq.zero_point->size(); i++)
-      if (wq.zero_point->int_at(i) != 0) return false;  // XNNPACK's int8 weights are symmetric
-  const int64_t nscale = wq.scale->size();
-  if (!(nscale == 1 || (nscale == m && wq.axis == 0))) return false;
-  // Conv -> [Relu] -> QuantizeLinear, each the only reader of the one before, all in this region.
+int quantized_source(const XnnBuilder& b, int id) {
+  const int src = b.dequantized_source(id);
+  return src >= 0 && b.quantized(src) ? src : -1;
+}
+
+std::optional<QuantizedTail> quantized_tail(const ProgramNode& pn, const Program& p, const XnnBuilder& b) {
   auto only_reader = [&](int id) -> int {
     const std::vector<int>& c = p.values[id].users;
-    return c.size() == 1 && c[0] >= 0 && b->in_region(c[0]) ? c[0] : -1;
+    return c.size() == 1 && c[0] >= 0 && b.in_region(c[0]) ? c[0] : -1;
   };
-  int next = only_reader(pn.outputs[0]), relu = -1;
+  QuantizedTail t;
+  int next = only_reader(pn.outputs[0]);
   if (next >= 0 && p.nodes[next].node->op_type == "Relu" && p.nodes[next].node->domain.empty()) {
-    relu = next;
-    next = only_reader(p.nodes[relu].outputs[0]);
+    t.relu = next;
+    next = only_reader(p.nodes[next].outputs[0]);
   }
-  if (next < 0 || p.nodes[next].node->op_type != "QuantizeLinear" || !xnn_can_claim(p.nodes[next], p).is_ok()) return false;
-  OW_ASSIGN_OR_RETURN(const QParams out_q, qparams(p.nodes[next], p));  // claimable: the pair holds
+  if (next < 0 || p.nodes[next].node->op_type != "QuantizeLinear" || !xnn_can_claim(p.nodes[next], p).is_ok())
+    return std::nullopt;
+  Result<QParams> q = qparams(p.nodes[next], p);  // claimable: the pair holds
+  if (!q.is_ok()) return std::nullopt;
+  t.quantize = next;
+  t.scale = q.value().scale;
+  t.zero_point = q.value().zero_point;
+  return t;
+}
+
+Result<uint32_t> define_quantized_tail(const QuantizedTail& tail, const Program& p, Layout layout, XnnBuilder* b,
+                                       const Node& node) {
+  const int q_out = p.nodes[tail.quantize].outputs[0];
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->define_quantized(xnn_datatype_qint8, dims_in_layout(p.values[q_out].type.dims, layout),
+                                                        tail.scale, tail.zero_point, nullptr, node));
+  b->set_quantized(q_out, {out, layout, tail.scale, tail.zero_point});
+  if (tail.relu >= 0) b->mark_fused(tail.relu);
+  b->mark_fused(tail.quantize);
+  return out;
+}
+
+Result<bool> lower_binary_qs8(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  if (pn.inputs.size() != 2 || p.values[pn.inputs[0]].type.dims != p.values[pn.inputs[1]].type.dims) return false;
+  const int a = quantized_source(*b, pn.inputs[0]), c = quantized_source(*b, pn.inputs[1]);
+  if (a < 0 || c < 0) return false;
+  const std::optional<QuantizedTail> tail = quantized_tail(pn, p, *b);
+  if (!tail) return false;
+  // XNNPACK's int8 addition rescales each operand by a 21-bit multiplier: it takes operand to
+  // output scale ratios in [2^-10, 2^8) (checked in debug builds only).
+  for (int q : {a, c}) {
+    const float ratio = b->quantized(q)->scale / tail->scale;
+    if (!(ratio >= 0x1.0p-10f && ratio < 0x1.0p+8f)) return false;
+  }
+  const Dims& dims = p.values[pn.inputs[0]].type.dims;
+  const bool nhwc = dims.size() == 4 && (b->quantized(a)->layout == Layout::kNHWC || b->quantized(c)->layout == Layout::kNHWC);
+  const Layout layout = nhwc ? Layout::kNHWC : Layout::kNative;
+  OW_ASSIGN_OR_RETURN(uint32_t lhs, b->quantized_input(a, layout, n));
+  OW_ASSIGN_OR_RETURN(uint32_t rhs, b->quantized_input(c, layout, n));
+  OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, layout, b, n));
+  const xnn_binary_params range = {tail->relu >= 0 ? 0.f : -INFINITY, INFINITY};
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_binary(b->subgraph(), n.op_type == "Sub" ? xnn_binary_subtract : xnn_binary_add,
+                                                 &range, lhs, rhs, out, 0),
+                               "xnn_define_binary (qint8)", n));
+  b->qint8_other++;
+  return true;
+}
+
+Result<bool> lower_fully_connected_qs8(const ProgramNode& pn, const Program& p, bool trans_b, int bias_id, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  const int src = quantized_source(*b, pn.inputs[0]);
+  if (src < 0) return false;
+  const Dims& bd = p.values[pn.inputs[1]].type.dims;  // [k, m], or [m, k] transposed
+  const int64_t m = trans_b ? bd[0] : bd[1], k = trans_b ? bd[1] : bd[0];
+  const std::optional<Int8Weights> iw = int8_weights(p, pn.inputs[1], m, trans_b ? 0 : 1, bias_id, b->quantized(src)->scale);
+  if (!iw) return false;
+  const std::optional<QuantizedTail> tail = quantized_tail(pn, p, *b);
+  if (!tail) return false;
+  // XNNPACK's [m, k] (a per-channel filter's channels come first).
+  std::vector<int8_t> w(iw->q->data<int8_t>(), iw->q->data<int8_t>() + iw->q->size());
+  if (!trans_b)
+    for (int64_t i = 0; i < k; i++)
+      for (int64_t o = 0; o < m; o++) w[static_cast<size_t>(o * k + i)] = iw->q->data<int8_t>()[i * m + o];
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, k}, iw->scale,
+                                                             b->packed_bytes(w.data(), w.size(), pn.inputs[1]), n));
+  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
+  OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNative, n));
+  OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNative, b, n));
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_fully_connected(b->subgraph(), tail->relu >= 0 ? 0.f : -INFINITY, INFINITY, in,
+                                                          filter, bias, out, 0),
+                               "xnn_define_fully_connected (qint8)", n));
+  b->qint8_other++;
+  return true;
+}
+
+Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Window& win, XnnBuilder* b) {
+  const Node& n = *pn.node;
+  const int src = quantized_source(*b, pn.inputs[0]);
+  const XnnBuilder::Quantized* qin = src >= 0 ? b->quantized(src) : nullptr;
+  if (!qin) return false;
+  const Dims& wd = p.values[pn.inputs[1]].type.dims;
+  const int64_t m = wd[0], cg = wd[1], kh = wd[2], kw = wd[3];
+  const int bias_id = pn.inputs.size() > 2 && pn.inputs[2] >= 0 ? pn.inputs[2] : -1;
+  const std::optional<Int8Weights> iw = int8_weights(p, pn.inputs[1], m, 0, bias_id, qin->scale);
+  if (!iw) return false;
+  const std::vector<float>& wscale = iw->scale;
+  // Conv -> [Relu] -> QuantizeLinear, each the only reader of the one before, all in this region.
+  const std::optional<QuantizedTail> tail = quantized_tail(pn, p, *b);
+  if (!tail) return false;
+  const int relu = tail->relu;
   const int64_t group = attr_int(n, "group", 1);
-  std::vector<float> wscale(static_cast<size_t>(m));
-  for (int64_t o = 0; o < m; o++) wscale[o] = wq.scale->data<float>()[nscale == 1 ? 0 : o];
-  // The bias in int32 at scale input * weight (as QLinearConv takes it), from its float value.
-  const bool has_bias = pn.inputs.size() > 2 && pn.inputs[2] >= 0;
-  std::vector<int32_t> bias_q;
-  std::vector<float> bscale(static_cast<size_t>(m));
-  if (has_bias) {
-    const Tensor* bf = p.values[pn.inputs[2]].constant.get();
-    if (!bf || bf->dtype() != DType::kFloat32 || bf->size() != m) return false;
-    for (int64_t o = 0; o < m; o++) {
-      bscale[o] = qin->scale * wscale[o];
-      const double v = std::nearbyint(static_cast<double>(bf->data<float>()[o]) / bscale[o]);
-      if (!(std::fabs(v) < 2147483647.0)) return false;
-      bias_q.push_back(static_cast<int32_t>(v));
-    }
-  }
-  std::vector<int8_t> ohwi(static_cast<size_t>(w.size()));
-  oihw_to_ohwi(w.data<int8_t>(), ohwi.data(), m, cg, kh * kw);
-  // Per-channel (qcint8) even for one scale: XNNPACK's newer, faster int8 kernels.
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
-                                                             b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
-  uint32_t bias = XNN_INVALID_VALUE_ID;
-  if (has_bias) {
-    OW_ASSIGN_OR_RETURN(bias, b->define_channelwise(xnn_datatype_qcint32, {m}, bscale,
-                                                    b->packed_bytes(bias_q.data(), bias_q.size() * 4, pn.inputs[2]), n));
-  }
+  std::vector<int8_t> ohwi(static_cast<size_t>(iw->q->size()));
+  oihw_to_ohwi(iw->q->data<int8_t>(), ohwi.data(), m, cg, kh * kw);
+  uint32_t filter = XNN_INVALID_VALUE_ID;
+  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNHWC, n));
-  const int q_out = p.nodes[next].outputs[0];
-  OW_ASSIGN_OR_RETURN(uint32_t out, b->define_quantized(xnn_datatype_qint8, dims_in_layout(p.values[q_out].type.dims, Layout::kNHWC),
-                                                        out_q.scale, out_q.zero_point, nullptr, n));
+  const Dims out_dims = dims_in_layout(p.values[p.nodes[tail->quantize].outputs[0]].type.dims, Layout::kNHWC);
+  OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNHWC, b, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  OW_RETURN_IF_ERROR(xnn_check(
-      xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
-                                u(kh), u(kw), u(win.strides[0]), u(win.strides[1]), u(win.dilations[0]), u(win.dilations[1]),
-                                u(group), static_cast<size_t>(cg), static_cast<size_t>(m / group), relu >= 0 ? 0.f : -INFINITY,
-                                INFINITY, in, filter, bias, out, 0),
-      "xnn_define_convolution_2d (qint8)", n));
-  b->set_quantized(q_out, {out, Layout::kNHWC, out_q.scale, out_q.zero_point});
-  if (relu >= 0) b->mark_fused(relu);
-  b->mark_fused(next);
+  const int64_t in_h = p.values[src].type.dims[2];
+  if (group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw)) {
+    OW_ASSIGN_OR_RETURN(in, define_columns_as_channels(in, in_h, out_dims, cg, kw, win, *qin, b, n));
+    b->qint8_split++;
+    // The kh x 1 rest over those channels: OHWI [m][kh][kw][cg] is [m][kh][1][kw * cg] as is.
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, 1, kw * cg}, wscale,
+                                                      b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
+    OW_RETURN_IF_ERROR(xnn_check(
+        xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), 0, u(win.pad_end[0]), 0, u(kh), 1, u(win.strides[0]), 1,
+                                  u(win.dilations[0]), 1, 1, static_cast<size_t>(kw * cg), static_cast<size_t>(m),
+                                  relu >= 0 ? 0.f : -INFINITY, INFINITY, in, filter, bias, out, 0),
+        "xnn_define_convolution_2d (qint8, kh x 1)", n));
+  } else {
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
+                                                      b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
+    OW_RETURN_IF_ERROR(xnn_check(
+        xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
+                                  u(kh), u(kw), u(win.strides[0]), u(win.strides[1]), u(win.dilations[0]), u(win.dilations[1]),
+                                  u(group), static_cast<size_t>(cg), static_cast<size_t>(m / group), relu >= 0 ? 0.f : -INFINITY,
+                                  INFINITY, in, filter, bias, out, 0),
+        "xnn_define_convolution_2d (qint8)", n));
+  }
   b->qint8_convolutions++;
   return true;
 }

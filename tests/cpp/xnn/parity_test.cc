@@ -37,6 +37,35 @@ std::string conv_front(GraphBuilder& g, std::mt19937& rng, std::vector<std::pair
   return g.node("Conv", {x, "cw"});
 }
 
+// A scalar constant of `t` (float32, int8 or uint8) holding `v`.
+Tensor scalar_tensor(DType t, double v) {
+  Tensor s = Tensor::make(t, {}).take();
+  if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
+  else if (t == DType::kUint8) s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
+  else s.data<int8_t>()[0] = static_cast<int8_t>(v);
+  return s;
+}
+
+// QDQ graph `g` (one output) on the reference kernels and wholly on XNNPACK at 1 and 2
+// threads: XNNPACK's debugInfo contains `info` and its output is within `atol` (an int8 op
+// rounds once where the reference rounds a float result: one quantization step).
+void check_int8_graph(GraphBuilder& g, const std::vector<std::pair<std::string, Tensor>>& feeds, const std::string& info,
+                      float atol) {
+  for (int threads : {1, 2}) {
+    Model model_copy = g.model(), xnn_copy = g.model();
+    auto ref = make_session(std::move(model_copy), false);
+    auto xnn = make_session(std::move(xnn_copy), true, threads);
+    REQUIRE(xnn->xnn_node_count() == xnn->plan_node_count());
+    REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring(info));
+    std::vector<FeedRef> fs;
+    for (auto& [name, t] : feeds) fs.push_back(feed(name, t));
+    auto expected = run_session(*ref, fs);
+    auto got = run_session(*xnn, fs);
+    REQUIRE(got.size() == 1);
+    expect_close(got[0], expected[0], 0.f, atol);
+  }
+}
+
 std::map<std::string, CaseFn> cases() {
   std::map<std::string, CaseFn> c;
   c["Conv"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
@@ -104,13 +133,7 @@ std::map<std::string, CaseFn> cases() {
     int64_t ch; Dims d;
     std::string x = conv_front(g, rng, feeds, &ch, &d);
     bool u8 = pick(rng, 0, 1) == 1;
-    auto scalar = [](DType t, double v) {
-      Tensor s = Tensor::make(t, {}).take();
-      if (t == DType::kFloat32) s.data<float>()[0] = static_cast<float>(v);
-      else if (t == DType::kUint8) s.data<uint8_t>()[0] = static_cast<uint8_t>(v);
-      else s.data<int8_t>()[0] = static_cast<int8_t>(v);
-      return s;
-    };
+    auto scalar = scalar_tensor;
     DType q = u8 ? DType::kUint8 : DType::kInt8;
     g.constant("s1", scalar(DType::kFloat32, 0.02));
     g.constant("z1", scalar(q, u8 ? 128 : 3));
@@ -392,5 +415,108 @@ TEST_CASE("weights kept quantized feed XNNPACK's float Conv, Gemm and MatMul", "
     // the one the Add also reads is folded, not a node.
     CHECK(xnn->xnn_node_count() + 1 == xnn->plan_node_count());
     CHECK(xnn->plan_node_count() == 8);
+  }
+}
+
+// A qint8 convolution of few input channels and a wide kernel runs as two (rules_quant.cc's
+// columns_as_channels: a 1 x kw identity convolution, then kh x 1): as exact as one, with
+// strides, dilations and asymmetric pads, at 1 and 2 threads.
+TEST_CASE("a qint8 convolution of few channels split in two matches the reference", "[xnn]") {
+  struct Shape { int64_t n, c, h, w, m, kh, kw; std::vector<int64_t> strides, dilations, pads; };
+  const Shape shapes[] = {
+      {1, 3, 30, 30, 64, 7, 7, {2, 2}, {1, 1}, {3, 3, 3, 3}},  // ResNet's first convolution, smaller
+      {2, 1, 11, 17, 12, 3, 5, {1, 2}, {2, 1}, {1, 2, 0, 1}},
+      {1, 2, 9, 10, 24, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+      {1, 1, 8, 12, 9, 2, 4, {2, 3}, {1, 2}, {0, 3, 1, 2}},
+  };
+  int index = 0;
+  for (const Shape& s : shapes) {
+    INFO("shape " << index);
+    std::mt19937 rng(77 + index++);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    std::string x = feed_input(g, feeds, "x", {s.n, s.c, s.h, s.w}, rng());
+    g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
+    g.constant("z1", scalar_tensor(DType::kInt8, -7));
+    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
+    Tensor w = Tensor::make(DType::kInt8, {s.m, s.c, s.kh, s.kw}).take();
+    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+    g.constant("wq", std::move(w));
+    g.constant("ws", random_tensor({s.m}, rng(), 0.002f, 0.01f));
+    g.constant("cb", random_tensor({s.m}, rng()));
+    std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
+    std::string y = g.node("Conv", {a, wf, "cb"}, {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations),
+                                                   attr_ints("pads", s.pads)});
+    g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
+    g.constant("z2", scalar_tensor(DType::kInt8, 5));
+    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    check_int8_graph(g, feeds, "1 convolutions in int8, 1 of them split in two", 0.0501f);
+  }
+}
+
+// QDQ Gemm and MatMul with int8 weights run as XNNPACK's int8 fully connected op: Gemm with
+// transB 0 or 1 and a bias or none, MatMul of a rank-3 input; scales per tensor or per output.
+TEST_CASE("QDQ Gemm and MatMul run in int8 and match the reference", "[xnn]") {
+  for (int iter = 0; iter < 16; iter++) {
+    INFO("iteration " << iter);
+    std::mt19937 rng(777 + iter);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    const int64_t k = pick(rng, 1, 40), m = pick(rng, 1, 21), rows = pick(rng, 1, 5);
+    const bool matmul = iter % 4 == 3, trans_b = !matmul && iter % 2 == 1, relu = iter % 3 == 0, bias = !matmul && iter % 4 != 2;
+    const bool per_output = iter % 8 >= 4;
+    auto scalar = [&](const std::string& name, DType t, double v) { g.constant(name, scalar_tensor(t, v)); };
+    scalar("s1", DType::kFloat32, 0.01), scalar("z1", DType::kInt8, 3);
+    scalar("s2", DType::kFloat32, 0.05), scalar("z2", DType::kInt8, -9);
+    const Dims in_dims = matmul ? Dims{2, rows, k} : Dims{rows, k};
+    std::string x = feed_input(g, feeds, "x", in_dims, rng());
+    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
+    Tensor w = Tensor::make(DType::kInt8, trans_b ? Dims{m, k} : Dims{k, m}).take();
+    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+    g.constant("wq", std::move(w));
+    g.constant("ws", per_output ? random_tensor({m}, rng(), 0.001f, 0.004f) : random_tensor({}, rng(), 0.001f, 0.004f));
+    std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", trans_b ? 0 : 1)});
+    std::string y;
+    if (matmul) {
+      y = g.node("MatMul", {a, wf});
+    } else {
+      std::vector<std::string> ins = {a, wf};
+      if (bias) g.constant("bias", random_tensor({m}, rng())), ins.push_back("bias");
+      y = g.node("Gemm", ins, {attr_i("transB", trans_b ? 1 : 0)});
+    }
+    if (relu) y = g.node("Relu", {y});
+    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    check_int8_graph(g, feeds, "(1 other ops in int8)", 0.0501f);
+  }
+}
+
+// QDQ Add, Sub and MaxPool run in int8 (rules_quant.cc): DQ -> MaxPool -> [Relu] -> Q of the
+// same parameters, then DQ, DQ -> Add or Sub -> [Relu] -> Q of other parameters, one operand
+// in NHWC (after the pool), the other in ONNX layout; int8 and uint8; 1 and 2 threads.
+TEST_CASE("QDQ Add, Sub and MaxPool run in int8 and match the reference", "[xnn]") {
+  for (int iter = 0; iter < 16; iter++) {
+    INFO("iteration " << iter);
+    std::mt19937 rng(4242 + iter);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    const int64_t c = pick(rng, 1, 19), h = pick(rng, 3, 11), w = pick(rng, 3, 11);
+    const bool u8 = iter % 2 == 1, relu = iter % 4 >= 2, sub = iter % 8 >= 4;
+    const DType q = u8 ? DType::kUint8 : DType::kInt8;
+    auto scalar = [&](const std::string& name, DType t, double v) { g.constant(name, scalar_tensor(t, v)); };
+    auto qdq = [&](const std::string& x, const char* s, const char* z) {
+      return g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, s, z}), s, z});
+    };
+    scalar("s1", DType::kFloat32, 0.01), scalar("z1", q, u8 ? 140 : 12);
+    scalar("s2", DType::kFloat32, 0.013), scalar("z2", q, u8 ? 100 : -30);
+    scalar("s3", DType::kFloat32, pick(rng, 0, 1) ? 0.02 : 0.007), scalar("z3", q, u8 ? 128 : -5);
+    std::string x = feed_input(g, feeds, "x", {1, c, h, w}, rng());
+    std::string y = feed_input(g, feeds, "y", {1, c, h, w}, rng());
+    std::string pooled = g.node("MaxPool", {qdq(x, "s1", "z1")},
+                                {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1})});
+    if (relu) pooled = g.node("Relu", {pooled});
+    std::string sum = g.node(sub ? "Sub" : "Add", {qdq(pooled, "s1", "z1"), qdq(y, "s2", "z2")});
+    if (relu) sum = g.node("Relu", {sum});
+    g.output(qdq(sum, "s3", "z3"));
+    check_int8_graph(g, feeds, "(2 other ops in int8)", 0.0201f);
   }
 }
