@@ -70,8 +70,13 @@ struct KernelContext {
   const std::vector<std::shared_ptr<const Program>>* subgraphs = nullptr;
   SubgraphRunner run_subgraph = nullptr;
 
+  // Per input: a constant of the program, the same data at every run for the life of `state`,
+  // which a kernel may therefore transform once and keep (LSTM's recurrent weights in panels).
+  std::vector<bool> constant_inputs;
+
   const Tensor& in(size_t i) const { return *inputs[i]; }
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
+  bool is_constant(size_t i) const { return i < constant_inputs.size() && constant_inputs[i]; }
   Tensor& out(size_t i) const { return *outputs[i]; }
 };
 

@@ -3,7 +3,8 @@
 
 namespace onnxwasm {
 
-Status run_node(const ProgramNode& pn, std::vector<const Tensor*>& cur, std::vector<Tensor>& owned, ThreadPool* pool) {
+Status run_node(const Program& program, const ProgramNode& pn, std::vector<const Tensor*>& cur, std::vector<Tensor>& owned,
+                ThreadPool* pool) {
   std::vector<const Tensor*> in_values;
   std::vector<ValueType> in_types;
   in_types.reserve(pn.inputs.size());
@@ -31,6 +32,7 @@ Status run_node(const ProgramNode& pn, std::vector<const Tensor*>& cur, std::vec
     outs.push_back(&owned[id]);
   }
   KernelContext kc{*pn.node, pn.opset, pn.state.get(), in_values, outs, pool};
+  for (int id : pn.inputs) kc.constant_inputs.push_back(id >= 0 && cur[id] && cur[id] == program.values[id].constant.get());
   kc.subgraphs = &pn.subgraphs;
   kc.run_subgraph = run_program;
   OW_RETURN_IF_ERROR(pn.op->run(kc).with_context(pn.node->describe()));
@@ -68,7 +70,7 @@ Status run_program(const Program& program, const std::vector<const Tensor*>& inp
   std::vector<Tensor> owned(nv);
   for (size_t id = 0; id < nv; id++) cur[id] = program.values[id].constant.get();
   for (size_t i = 0; i < inputs.size(); i++) cur[program.inputs[i]] = inputs[i];
-  for (const ProgramNode& pn : program.nodes) OW_RETURN_IF_ERROR(run_node(pn, cur, owned, pool));
+  for (const ProgramNode& pn : program.nodes) OW_RETURN_IF_ERROR(run_node(program, pn, cur, owned, pool));
   return collect_outputs(program, cur, owned, outputs);
 }
 

@@ -12,7 +12,8 @@ namespace onnxwasm {
 
 // Runs node `pn`: infers its outputs from the concrete inputs in `cur`, allocates them in
 // `owned` (ops with any_value make their own), runs its kernel and points `cur` at them.
-Status run_node(const ProgramNode& pn, std::vector<const Tensor*>& cur, std::vector<Tensor>& owned, ThreadPool* pool);
+Status run_node(const Program& program, const ProgramNode& pn, std::vector<const Tensor*>& cur, std::vector<Tensor>& owned,
+                ThreadPool* pool);
 
 // Moves (or copies, for constants, inputs and repeats) the program's outputs into `outputs`.
 Status collect_outputs(const Program& program, std::vector<const Tensor*>& cur, std::vector<Tensor>& owned,

@@ -263,7 +263,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
       OW_RETURN_IF_ERROR(r.run(in, out, profiling_ ? &op_times : nullptr));
     }
 #endif
-    if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program.nodes[step.node], cur, owned, pool_.get()));
+    if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program, program.nodes[step.node], cur, owned, pool_.get()));
     for (int id : step.release) owned[id] = Tensor();
     if (profiling_) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
