@@ -72,7 +72,7 @@ struct KernelContext {
 
   // Per input: a constant of the program, the same data at every run for the life of `state`,
   // which a kernel may therefore transform once and keep (LSTM's recurrent weights in panels).
-  std::vector<bool> constant_inputs;
+  std::vector<bool> constant_inputs = {};
 
   const Tensor& in(size_t i) const { return *inputs[i]; }
   bool has_input(size_t i) const { return i < inputs.size() && inputs[i] != nullptr; }
