@@ -4,7 +4,7 @@
 // activation function the spec names (with activation_alpha/beta). Float32: the input
 // projection of all steps first (split over the pool by step), then per step the recurrent
 // product (split by gate rows). Constant recurrent weights are rearranged once into panels of
-// 16 rows, column-major within each (RecurrentPanels), whose product needs no horizontal sums.
+// 16 rows, column-major within each (rnn_products.h), whose product needs no horizontal sums.
 #include <algorithm>
 #include <cmath>
 #include <iterator>

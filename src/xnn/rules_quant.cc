@@ -272,10 +272,10 @@ Result<bool> lower_fully_connected_qs8(const ProgramNode& pn, const Program& p, 
   const std::optional<QuantizedTail> tail = quantized_tail(pn, p, *b);
   if (!tail) return false;
   // XNNPACK's [m, k] (a per-channel filter's channels come first).
-  std::vector<int8_t> w(iw->q->data<int8_t>(), iw->q->data<int8_t>() + iw->q->size());
-  if (!trans_b)
-    for (int64_t i = 0; i < k; i++)
-      for (int64_t o = 0; o < m; o++) w[static_cast<size_t>(o * k + i)] = iw->q->data<int8_t>()[i * m + o];
+  const int8_t* q = iw->q->data<int8_t>();
+  std::vector<int8_t> w(static_cast<size_t>(m * k));
+  for (int64_t o = 0; o < m; o++)
+    for (int64_t i = 0; i < k; i++) w[static_cast<size_t>(o * k + i)] = trans_b ? q[o * k + i] : q[i * m + o];
   OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, k}, iw->scale,
                                                              b->packed_bytes(w.data(), w.size(), pn.inputs[1]), n));
   OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
