@@ -336,6 +336,9 @@ std::string Session::debug_info() const {
   for (const auto& r : last_->xnn->regions) q8 += r->qint8_convolutions(), split += r->qint8_split(), other += r->qint8_other();
   if (q8) s += " (" + std::to_string(q8) + " convolutions in int8" + (split ? ", " + std::to_string(split) + " of them split in two" : "") + ")";
   if (other) s += " (" + std::to_string(other) + " other ops in int8)";
+  int winograd = 0;
+  for (const auto& r : last_->xnn->regions) winograd += r->winograd_convolutions();
+  if (winograd) s += " (" + std::to_string(winograd) + " convolutions as Winograd F(2x2,3x3))";
   size_t packed = 0, activations = 0;
   for (const auto& r : last_->xnn->regions) packed += r->packed_bytes(), activations += r->activation_bytes();
   if (!last_->xnn->regions.empty())

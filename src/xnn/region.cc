@@ -12,6 +12,7 @@
 #include "xnn/gemm_kernels.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
+#include "xnn/winograd.h"
 #include "xnnpack/operator-type.h"
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
@@ -100,7 +101,9 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
       previous = op.end_ts[j];
     }
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
-    if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
+    if (is_winograd(op.operator_objects[0]))
+      kind += " Winograd F(2x2,3x3)";
+    else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
       kind += std::string(" ") + xnn_microkernel_type_to_string(op.operator_objects[0]->ukernel.type);
     times->push_back({(i < op_nodes_.size() ? op_nodes_[i] : first_node_) + ": " + kind, ms});
   }
@@ -190,6 +193,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   r->qint8_convolutions_ = b.qint8_convolutions;
   r->qint8_split_ = b.qint8_split;
   r->qint8_other_ = b.qint8_other;
+  r->winograd_ = b.winograd_convolutions;
   r->buffers_ = b.take_buffers();
   r->referenced_ = b.referenced_constants();
   return r;

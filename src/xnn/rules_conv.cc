@@ -9,6 +9,7 @@
 
 #include "kernels/spatial.h"
 #include "xnn/rules.h"
+#include "xnn/winograd.h"
 
 namespace onnxwasm {
 
@@ -32,9 +33,13 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const AffineChain affine = affine_chain(p, *b, pn.outputs[0], m);
   // Without groups the region's weights cache packs the kernel itself, from ONNX's OIHW order;
   // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
+  // Winograd's operator (winograd.h) packs its own weights, from OIHW.
   const size_t taps = static_cast<size_t>(kh * kw);
-  const bool packed_here = group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
-  const bool to_ohwi = !packed_here && cg > 1 && taps > 1;
+  const bool winograd = winograd_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
+                                      win.out[0], win.out[1]);
+  const bool packed_here =
+      !winograd && group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
+  const bool to_ohwi = !winograd && !packed_here && cg > 1 && taps > 1;
   uint32_t filter;
   if (!affine.nodes.empty()) {
     // Each output channel's weights times its scale (and reordered where needed).
@@ -70,7 +75,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   for (int ni : affine.nodes) b->mark_fused(ni);
   const int out_id = affine.nodes.empty() ? pn.outputs[0] : p.nodes[affine.nodes.back()].outputs[0];
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(out_id, Layout::kNHWC, n));
-  return xnn_check(xnn_define_convolution_2d(
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(
                        b->subgraph(), static_cast<uint32_t>(win.pad_begin[0]), static_cast<uint32_t>(win.pad_end[1]),
                        static_cast<uint32_t>(win.pad_end[0]), static_cast<uint32_t>(win.pad_begin[1]),
                        static_cast<uint32_t>(kh), static_cast<uint32_t>(kw), static_cast<uint32_t>(win.strides[0]),
@@ -78,7 +83,9 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
                        static_cast<uint32_t>(win.dilations[1]), static_cast<uint32_t>(group),
                        static_cast<size_t>(cg), static_cast<size_t>(m / group), -INFINITY, INFINITY, in, filter,
                        bias, out, 0),
-                   "xnn_define_convolution_2d", n);
+                   "xnn_define_convolution_2d", n));
+  if (winograd) use_winograd(b->subgraph()), b->winograd_convolutions++;
+  return Status::ok();
 }
 
 // ONNX ConvTranspose weights are [Cin, Cout/group, kh, kw]; XNNPACK wants, per group,

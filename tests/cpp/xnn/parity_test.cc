@@ -520,3 +520,50 @@ TEST_CASE("QDQ Add, Sub and MaxPool run in int8 and match the reference", "[xnn]
     check_int8_graph(g, feeds, "(2 other ops in int8)", 0.0201f);
   }
 }
+
+// Float 3x3 convolutions of stride 1 with 16 or more channels run as Winograd F(2x2, 3x3)
+// (winograd.h): odd and even sizes (partial 2x2 tiles), pads of 0 to 2 on any side, channel
+// counts off the SIMD width and the GEMM tile, a batch of 2, bias or none, a folded
+// BatchNormalization, a fused Relu or Clip; at 1 and 2 threads, against the reference kernel.
+TEST_CASE("3x3 convolutions run as Winograd and match the reference", "[xnn]") {
+  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; int tail; };  // tail: 0 none, 1 Relu, 2 Clip, 3 BN
+  const Shape shapes[] = {
+      {1, 16, 8, 8, 16, {1, 1, 1, 1}, 0},   {1, 19, 7, 9, 21, {1, 1, 1, 1}, 1}, {2, 17, 5, 6, 35, {0, 0, 0, 0}, 2},
+      {1, 32, 14, 13, 24, {2, 0, 1, 2}, 3}, {1, 64, 9, 9, 70, {1, 2, 0, 1}, 1}, {1, 18, 30, 28, 16, {1, 1, 1, 1}, 0},
+      {1, 96, 24, 24, 100, {1, 1, 1, 1}, 1},  // several blocks of tiles per thread
+  };
+  int index = 0;
+  for (const Shape& s : shapes) {
+    INFO("shape " << index);
+    std::mt19937 rng(300 + index);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    std::string x = feed_input(g, feeds, "x", {s.n, s.c, s.h, s.w}, rng());
+    g.constant("w", random_tensor({s.m, s.c, 3, 3}, rng()));
+    const bool bias = index % 2 == 0;
+    if (bias) g.constant("b", random_tensor({s.m}, rng()));
+    std::string y = g.node("Conv", {x, "w", bias ? "b" : ""}, {attr_ints("pads", s.pads)});
+    if (s.tail == 1) y = g.node("Relu", {y});
+    if (s.tail == 2) y = g.node("Clip", {y, g.constant("lo", scalar_tensor(DType::kFloat32, -0.5)),
+                                         g.constant("hi", scalar_tensor(DType::kFloat32, 0.75))});
+    if (s.tail == 3)
+      y = g.node("BatchNormalization",
+                 {y, g.constant("bs", random_tensor({s.m}, rng())), g.constant("bb", random_tensor({s.m}, rng())),
+                  g.constant("bm", random_tensor({s.m}, rng())), g.constant("bv", random_tensor({s.m}, rng(), 0.5f, 2.f))});
+    g.output(y);
+    index++;
+    for (int threads : {1, 2}) {
+      Model model_copy = g.model(), xnn_copy = g.model();
+      auto ref = make_session(std::move(model_copy), false);
+      auto xnn = make_session(std::move(xnn_copy), true, threads);
+      REQUIRE(xnn->xnn_node_count() == xnn->plan_node_count());
+      REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring("1 convolutions as Winograd"));
+      std::vector<FeedRef> fs;
+      for (auto& [name, t] : feeds) fs.push_back(feed(name, t));
+      auto expected = run_session(*ref, fs);
+      auto got = run_session(*xnn, fs);
+      REQUIRE(got.size() == 1);
+      expect_close(got[0], expected[0], 1e-4f, 1e-4f);
+    }
+  }
+}
