@@ -338,7 +338,7 @@ std::string Session::debug_info() const {
   if (other) s += " (" + std::to_string(other) + " other ops in int8)";
   int winograd = 0;
   for (const auto& r : last_->xnn->regions) winograd += r->winograd_convolutions();
-  if (winograd) s += " (" + std::to_string(winograd) + " convolutions as Winograd F(2x2,3x3))";
+  if (winograd) s += " (" + std::to_string(winograd) + " convolutions as Winograd)";
   size_t packed = 0, activations = 0;
   for (const auto& r : last_->xnn->regions) packed += r->packed_bytes(), activations += r->activation_bytes();
   if (!last_->xnn->regions.empty())

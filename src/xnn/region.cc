@@ -101,8 +101,8 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
       previous = op.end_ts[j];
     }
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
-    if (is_winograd(op.operator_objects[0]))
-      kind += " Winograd F(2x2,3x3)";
+    if (const int tile = winograd_tile_of(op.operator_objects[0]))
+      kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
       kind += std::string(" ") + xnn_microkernel_type_to_string(op.operator_objects[0]->ukernel.type);
     times->push_back({(i < op_nodes_.size() ? op_nodes_[i] : first_node_) + ": " + kind, ms});

@@ -35,11 +35,11 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
   // Winograd's operator (winograd.h) packs its own weights, from OIHW.
   const size_t taps = static_cast<size_t>(kh * kw);
-  const bool winograd = winograd_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
+  const int winograd = winograd_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
                                       win.out[0], win.out[1]);
   const bool packed_here =
-      !winograd && group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
-  const bool to_ohwi = !winograd && !packed_here && cg > 1 && taps > 1;
+      winograd == 0 && group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));
+  const bool to_ohwi = winograd == 0 && !packed_here && cg > 1 && taps > 1;
   uint32_t filter;
   if (!affine.nodes.empty()) {
     // Each output channel's weights times its scale (and reordered where needed).
@@ -84,7 +84,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
                        static_cast<size_t>(cg), static_cast<size_t>(m / group), -INFINITY, INFINITY, in, filter,
                        bias, out, 0),
                    "xnn_define_convolution_2d", n));
-  if (winograd) use_winograd(b->subgraph()), b->winograd_convolutions++;
+  if (winograd != 0) use_winograd(b->subgraph(), winograd), b->winograd_convolutions++;
   return Status::ok();
 }
 

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Winograd F(2x2, 3x3) (Lavin & Gray, 2015) as the operator of an XNNPACK convolution node. With
-// B, G, A the transforms below, a tile's 2x2 outputs are Y = A^T [sum over c of (G g G^T) .*
-// (B^T d B)] A: per tile and input channel the 4x4 inputs d become 16 values, and for each of
-// the 16 positions the sum over input channels is one GEMM [tiles x in] x [in x out], run by
-// XNNPACK's f32 GEMM microkernel on weights packed as it packs a fully-connected layer's.
+// Winograd F(m x m, 3x3) for m = 2 and 4 (Lavin & Gray, 2015) as the operator of an XNNPACK
+// convolution node. With B, G, A the transforms below (n = m + 2), a tile's m x m outputs are
+// Y = A^T [sum over c of (G g G^T) .* (B^T d B)] A: per tile and input channel the n x n inputs
+// d become n*n values, and for each of the n*n positions the sum over input channels is one
+// GEMM [tiles x in] x [in x out], run by XNNPACK's f32 GEMM microkernel on weights packed as
+// it packs a fully-connected layer's.
 #include "xnn/winograd.h"
 
 #include <algorithm>
@@ -27,13 +28,13 @@
 namespace onnxwasm {
 namespace {
 
-constexpr size_t kTaps = 16;               // 4x4 transformed positions per tile
-constexpr size_t kScratchBytes = 768 << 10;  // per thread: a block's 16 input and output matrices
+constexpr size_t kScratchBytes = 768 << 10;  // per thread: a block's input and output matrices
 constexpr size_t kMinBlock = 16;             // tiles: each block reads all the weights once
 constexpr size_t kSliceBytes = 128 << 10;    // weights per GEMM call
 
 // What a run needs; kept in the operator's context (which XNNPACK passes to the task).
 struct Plan {
+  size_t m;  // outputs per tile side (2 or 4)
   const float* input;
   float* output;
   float* scratch;         // per thread: scratch_floats
@@ -60,6 +61,7 @@ struct Lane1 {
   static void store(float* p, V v) { *p = v; }
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
+  static V mul(V a, float b) { return a * b; }
   static V splat(float v) { return v; }
   static V at_least(V v, V lo) { return v < lo ? lo : v; }  // NaN stays NaN
   static V at_most(V v, V hi) { return hi < v ? hi : v; }
@@ -72,6 +74,7 @@ struct Lane4 {
   static void store(float* p, V v) { wasm_v128_store(p, v); }
   static V add(V a, V b) { return wasm_f32x4_add(a, b); }
   static V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+  static V mul(V a, float b) { return wasm_f32x4_mul(a, wasm_f32x4_splat(b)); }
   static V splat(float v) { return wasm_f32x4_splat(v); }
   static V at_least(V v, V lo) { return wasm_f32x4_pmax(v, lo); }
   static V at_most(V v, V hi) { return wasm_f32x4_pmin(v, hi); }
@@ -81,73 +84,116 @@ using Wide = Lane4;
 using Wide = Lane1;
 #endif
 
-// B^T d B for channels [c, c + L::n) of one tile: src[16] are the 4x4 input pixels (row-major),
-// dst + p * stride + c receives position p.
-template <typename L>
-inline void input_transform(const float* const* src, size_t c, float* dst, size_t stride) {
-  using V = typename L::V;
-  V t[16];
-  for (size_t s = 0; s < 4; s++) {  // B^T along the rows: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
-    const V d0 = L::load(src[s] + c), d1 = L::load(src[4 + s] + c), d2 = L::load(src[8 + s] + c), d3 = L::load(src[12 + s] + c);
-    t[s] = L::sub(d0, d2), t[4 + s] = L::add(d1, d2), t[8 + s] = L::sub(d2, d1), t[12 + s] = L::sub(d1, d3);
+// The 1-D transforms, on n values x[0], x[stride], ... (B^T and A^T), or 3 (G).
+template <size_t M> struct Transforms;
+template <> struct Transforms<2> {
+  template <typename L, typename V = typename L::V>
+  static void input(const V* d, V* r) {  // B^T: (d0 - d2, d1 + d2, d2 - d1, d1 - d3)
+    r[0] = L::sub(d[0], d[2]), r[1] = L::add(d[1], d[2]), r[2] = L::sub(d[2], d[1]), r[3] = L::sub(d[1], d[3]);
   }
-  for (size_t r = 0; r < 4; r++) {  // then along the columns
-    const V* row = t + 4 * r;
-    L::store(dst + (4 * r + 0) * stride + c, L::sub(row[0], row[2]));
-    L::store(dst + (4 * r + 1) * stride + c, L::add(row[1], row[2]));
-    L::store(dst + (4 * r + 2) * stride + c, L::sub(row[2], row[1]));
-    L::store(dst + (4 * r + 3) * stride + c, L::sub(row[1], row[3]));
+  template <typename L, typename V = typename L::V>
+  static void output(const V* m, V* y) {  // A^T: (m0 + m1 + m2, m1 - m2 - m3)
+    y[0] = L::add(L::add(m[0], m[1]), m[2]), y[1] = L::sub(L::sub(m[1], m[2]), m[3]);
+  }
+  static void weight(const float* g, size_t stride, float* u, size_t ustride) {  // G
+    u[0] = g[0], u[ustride] = 0.5f * (g[0] + g[stride] + g[2 * stride]);
+    u[2 * ustride] = 0.5f * (g[0] - g[stride] + g[2 * stride]), u[3 * ustride] = g[2 * stride];
+  }
+};
+template <> struct Transforms<4> {
+  template <typename L, typename V = typename L::V>
+  static void input(const V* d, V* r) {
+    // B^T rows: (4 0 -5 0 1 0) (0 -4 -4 1 1 0) (0 4 -4 -1 1 0) (0 -2 -1 2 1 0) (0 2 -1 -2 1 0) (0 4 0 -5 0 1)
+    const V a = L::sub(d[4], L::mul(d[2], 4.f)), b = L::sub(d[3], L::mul(d[1], 4.f));
+    const V c = L::sub(d[4], d[2]), e = L::mul(L::sub(d[3], d[1]), 2.f);
+    r[0] = L::add(L::sub(L::mul(d[0], 4.f), L::mul(d[2], 5.f)), d[4]);
+    r[1] = L::add(a, b), r[2] = L::sub(a, b), r[3] = L::add(c, e), r[4] = L::sub(c, e);
+    r[5] = L::add(L::sub(L::mul(d[1], 4.f), L::mul(d[3], 5.f)), d[5]);
+  }
+  template <typename L, typename V = typename L::V>
+  static void output(const V* m, V* y) {
+    // A^T rows: (1 1 1 1 1 0) (0 1 -1 2 -2 0) (0 1 1 4 4 0) (0 1 -1 8 -8 1)
+    const V s12 = L::add(m[1], m[2]), d12 = L::sub(m[1], m[2]), s34 = L::add(m[3], m[4]), d34 = L::sub(m[3], m[4]);
+    y[0] = L::add(L::add(m[0], s12), s34), y[1] = L::add(d12, L::mul(d34, 2.f));
+    y[2] = L::add(s12, L::mul(s34, 4.f)), y[3] = L::add(L::add(d12, L::mul(d34, 8.f)), m[5]);
+  }
+  static void weight(const float* g, size_t stride, float* u, size_t ustride) {
+    // G rows: (1/4 0 0) (-1/6 -1/6 -1/6) (-1/6 1/6 -1/6) (1/24 1/12 1/6) (1/24 -1/12 1/6) (0 0 1)
+    const float g0 = g[0], g1 = g[stride], g2 = g[2 * stride];
+    u[0] = 0.25f * g0, u[ustride] = -(g0 + g1 + g2) / 6.f, u[2 * ustride] = -(g0 - g1 + g2) / 6.f;
+    u[3 * ustride] = g0 / 24.f + g1 / 12.f + g2 / 6.f, u[4 * ustride] = g0 / 24.f - g1 / 12.f + g2 / 6.f;
+    u[5 * ustride] = g2;
+  }
+};
+
+// B^T d B for channels [c, c + L::n) of one tile: src[n * n] are its input pixels (row-major),
+// dst + p * stride + c receives position p.
+template <size_t M, typename L>
+inline void input_transform(const float* const* src, size_t c, float* dst, size_t stride) {
+  constexpr size_t n = M + 2;
+  using V = typename L::V;
+  V t[n * n], d[n], r[n];
+  for (size_t s = 0; s < n; s++) {  // along the rows: column s of the tile
+    for (size_t i = 0; i < n; i++) d[i] = L::load(src[i * n + s] + c);
+    Transforms<M>::template input<L>(d, r);
+    for (size_t i = 0; i < n; i++) t[i * n + s] = r[i];
+  }
+  for (size_t i = 0; i < n; i++) {  // then along the columns
+    Transforms<M>::template input<L>(t + i * n, r);
+    for (size_t j = 0; j < n; j++) L::store(dst + (i * n + j) * stride + c, r[j]);
   }
 }
 
-// A^T m A for output channels [k, k + L::n): src + p * stride + k holds position p; the 2x2
-// outputs go to dst[i * 2 + j] + k (null: outside the output), clamped to [lo, hi].
-template <typename L>
+// A^T m A for output channels [k, k + L::n): src + p * stride + k holds position p; the m x m
+// outputs go to dst[i * m + j] + k (null: outside the output), clamped to [lo, hi].
+template <size_t M, typename L>
 inline void output_transform(const float* src, size_t stride, size_t k, float* const* dst, bool clamp, typename L::V lo,
                              typename L::V hi) {
+  constexpr size_t n = M + 2;
   using V = typename L::V;
-  V o[8];
-  for (size_t b = 0; b < 4; b++) {  // A^T along the rows: (m0 + m1 + m2, m1 - m2 - m3)
-    const V m0 = L::load(src + b * stride + k), m1 = L::load(src + (4 + b) * stride + k),
-            m2 = L::load(src + (8 + b) * stride + k), m3 = L::load(src + (12 + b) * stride + k);
-    o[b] = L::add(L::add(m0, m1), m2), o[4 + b] = L::sub(L::sub(m1, m2), m3);
+  V o[M * n], col[n], y[M];
+  for (size_t b = 0; b < n; b++) {  // along the rows: column b of the positions
+    for (size_t a = 0; a < n; a++) col[a] = L::load(src + (a * n + b) * stride + k);
+    Transforms<M>::template output<L>(col, y);
+    for (size_t i = 0; i < M; i++) o[i * n + b] = y[i];
   }
-  for (size_t i = 0; i < 2; i++) {
-    const V* row = o + 4 * i;
-    V y[2] = {L::add(L::add(row[0], row[1]), row[2]), L::sub(L::sub(row[1], row[2]), row[3])};
-    for (size_t j = 0; j < 2; j++) {
-      if (dst[i * 2 + j] == nullptr) continue;
+  for (size_t i = 0; i < M; i++) {
+    Transforms<M>::template output<L>(o + i * n, y);
+    for (size_t j = 0; j < M; j++) {
+      if (dst[i * M + j] == nullptr) continue;
       V v = y[j];
       if (clamp) v = L::at_most(L::at_least(v, lo), hi);
-      L::store(dst[i * 2 + j] + k, v);
+      L::store(dst[i * M + j] + k, v);
     }
   }
 }
 
-// One block of tiles: transform its inputs, 16 GEMMs, transform the products into outputs.
+// One block of tiles: transform its inputs, n*n GEMMs, transform the products into outputs.
+template <size_t M>
 void run_block(void* context, size_t thread, size_t block_index) {
+  constexpr size_t n = M + 2, positions = n * n;
   const Plan& p = *static_cast<const Plan*>(context);
   const size_t first = block_index * p.block, count = std::min(p.block, p.tiles - first);
-  float* in_t = p.scratch + thread * p.scratch_floats;  // [16][block][in]
-  float* out_t = in_t + kTaps * p.block * p.in;         // [16][block][out]
+  float* in_t = p.scratch + thread * p.scratch_floats;  // [positions][block][in]
+  float* out_t = in_t + positions * p.block * p.in;     // [positions][block][out]
   const size_t in_stride = p.block * p.in, out_stride = p.block * p.out;
   const size_t per_image = p.tiles_h * p.tiles_w;
   for (size_t i = 0; i < count; i++) {
     const size_t t = first + i, image = t / per_image, ty = t % per_image / p.tiles_w, tx = t % p.tiles_w;
-    const float* src[16];
-    for (size_t r = 0; r < 4; r++)
-      for (size_t s = 0; s < 4; s++) {
-        const ptrdiff_t y = static_cast<ptrdiff_t>(2 * ty + r) - p.pad_top, x = static_cast<ptrdiff_t>(2 * tx + s) - p.pad_left;
+    const float* src[positions];
+    for (size_t r = 0; r < n; r++)
+      for (size_t s = 0; s < n; s++) {
+        const ptrdiff_t y = static_cast<ptrdiff_t>(M * ty + r) - p.pad_top, x = static_cast<ptrdiff_t>(M * tx + s) - p.pad_left;
         const bool inside = y >= 0 && x >= 0 && y < static_cast<ptrdiff_t>(p.height) && x < static_cast<ptrdiff_t>(p.width);
-        src[r * 4 + s] = inside ? p.input + ((image * p.height + y) * p.width + x) * p.in : p.zero;
+        src[r * n + s] = inside ? p.input + ((image * p.height + y) * p.width + x) * p.in : p.zero;
       }
     float* dst = in_t + i * p.in;
     size_t c = 0;
-    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<Wide>(src, c, dst, in_stride);
-    for (; c < p.in; c += Lane1::n) input_transform<Lane1>(src, c, dst, in_stride);
+    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<M, Wide>(src, c, dst, in_stride);
+    for (; c < p.in; c += Lane1::n) input_transform<M, Lane1>(src, c, dst, in_stride);
   }
   // Per position, the weights in column slices that stay in cache across the block's rows.
-  for (size_t pos = 0; pos < kTaps; pos++)
+  for (size_t pos = 0; pos < positions; pos++)
     for (size_t col = 0; col < p.out; col += p.columns) {
       const float* w = p.weights + pos * p.packed_floats + col * (p.in + 1);
       for (size_t row = 0; row < count; row += p.mr)
@@ -159,51 +205,45 @@ void run_block(void* context, size_t thread, size_t block_index) {
   const Wide::V lo = Wide::splat(p.min), hi = Wide::splat(p.max);
   for (size_t i = 0; i < count; i++) {
     const size_t t = first + i, image = t / per_image, ty = t % per_image / p.tiles_w, tx = t % p.tiles_w;
-    float* dst[4];
-    for (size_t r = 0; r < 2; r++)
-      for (size_t s = 0; s < 2; s++) {
-        const size_t y = 2 * ty + r, x = 2 * tx + s;
-        dst[r * 2 + s] = y < p.out_h && x < p.out_w ? p.output + ((image * p.out_h + y) * p.out_w + x) * p.out : nullptr;
+    float* dst[M * M];
+    for (size_t r = 0; r < M; r++)
+      for (size_t s = 0; s < M; s++) {
+        const size_t y = M * ty + r, x = M * tx + s;
+        dst[r * M + s] = y < p.out_h && x < p.out_w ? p.output + ((image * p.out_h + y) * p.out_w + x) * p.out : nullptr;
       }
     const float* src = out_t + i * p.out;
     size_t k = 0;
-    for (; k + Wide::n <= p.out; k += Wide::n) output_transform<Wide>(src, out_stride, k, dst, clamp, lo, hi);
-    for (; k < p.out; k += Lane1::n) output_transform<Lane1>(src, out_stride, k, dst, clamp, p.min, p.max);
+    for (; k + Wide::n <= p.out; k += Wide::n) output_transform<M, Wide>(src, out_stride, k, dst, clamp, lo, hi);
+    for (; k < p.out; k += Lane1::n) output_transform<M, Lane1>(src, out_stride, k, dst, clamp, p.min, p.max);
   }
 }
 
-// G g G^T of one 3x3 kernel g (row-major) into u[16].
+// G g G^T of one 3x3 kernel g (row-major) into u[n * n].
+template <size_t M>
 void weight_transform(const float* g, float* u) {
-  float t[12];  // G g: 4x3
-  for (size_t s = 0; s < 3; s++) {
-    t[s] = g[s];
-    t[3 + s] = 0.5f * (g[s] + g[3 + s] + g[6 + s]);
-    t[6 + s] = 0.5f * (g[s] - g[3 + s] + g[6 + s]);
-    t[9 + s] = g[6 + s];
-  }
-  for (size_t a = 0; a < 4; a++) {
-    const float* r = t + 3 * a;
-    u[4 * a + 0] = r[0];
-    u[4 * a + 1] = 0.5f * (r[0] + r[1] + r[2]);
-    u[4 * a + 2] = 0.5f * (r[0] - r[1] + r[2]);
-    u[4 * a + 3] = r[2];
-  }
+  constexpr size_t n = M + 2;
+  float t[n * 3];  // G g: n x 3
+  for (size_t s = 0; s < 3; s++) Transforms<M>::weight(g + s, 3, t + s, 3);
+  for (size_t a = 0; a < n; a++) Transforms<M>::weight(t + 3 * a, 1, u + n * a, 1);
 }
 
 // Per position, the GEMM weights as XNNPACK packs them for kr = sr = 1: per block of nr output
 // channels, nr biases then per input channel the nr weights (missing channels: zeros). The bias
-// goes to position (1, 1) only: A^T's column 1 is all ones, so it reaches each of the four
-// outputs once. One block of output channels [first, first + n) per call.
-void pack_block(const float* oihw, const float* bias, size_t first, size_t n, size_t in, size_t nr, size_t packed_floats,
+// goes to position (1, 1) only: A^T's column 1 is all ones, so it reaches each output once.
+// One block of output channels [first, first + count) per call.
+template <size_t M>
+void pack_block(const float* oihw, const float* bias, size_t first, size_t count, size_t in, size_t nr, size_t packed_floats,
                 float* dst) {
-  for (size_t pos = 0; pos < kTaps; pos++)
-    for (size_t j = 0; j < nr; j++) dst[pos * packed_floats + j] = pos == 5 && bias != nullptr && j < n ? bias[first + j] : 0.f;
-  float u[16];
+  constexpr size_t n = M + 2, positions = n * n;
+  for (size_t pos = 0; pos < positions; pos++)
+    for (size_t j = 0; j < nr; j++)
+      dst[pos * packed_floats + j] = pos == n + 1 && bias != nullptr && j < count ? bias[first + j] : 0.f;
+  float u[positions];
   for (size_t c = 0; c < in; c++) {
     float* at = dst + nr + c * nr;
     for (size_t j = 0; j < nr; j++) {
-      if (j < n) weight_transform(oihw + ((first + j) * in + c) * 9, u);
-      for (size_t pos = 0; pos < kTaps; pos++) at[pos * packed_floats + j] = j < n ? u[pos] : 0.f;
+      if (j < count) weight_transform<M>(oihw + ((first + j) * in + c) * 9, u);
+      for (size_t pos = 0; pos < positions; pos++) at[pos * packed_floats + j] = j < count ? u[pos] : 0.f;
     }
   }
 }
@@ -211,13 +251,17 @@ void pack_block(const float* oihw, const float* bias, size_t first, size_t n, si
 // Called through a pointer, one block at a time, so V8 optimizes it after the first few
 // blocks instead of running a model's first packing in its baseline tier (see
 // packed_weights.cc's kPackBlock).
-void (*volatile kPackBlock)(const float*, const float*, size_t, size_t, size_t, size_t, size_t, float*) = pack_block;
+using PackBlock = void (*)(const float*, const float*, size_t, size_t, size_t, size_t, size_t, float*);
+PackBlock volatile kPackBlock2 = pack_block<2>, kPackBlock4 = pack_block<4>;
 
+template <size_t M>
 void pack(const float* oihw, const float* bias, size_t out, size_t in, size_t nr, size_t packed_floats, float* dst) {
+  PackBlock block = M == 2 ? kPackBlock2 : kPackBlock4;
   for (size_t first = 0; first < out; first += nr)
-    kPackBlock(oihw, bias, first, std::min(nr, out - first), in, nr, packed_floats, dst + first * (in + 1));
+    block(oihw, bias, first, std::min(nr, out - first), in, nr, packed_floats, dst + first * (in + 1));
 }
 
+template <size_t M>
 xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_operator_data* opdata, xnn_code_cache*,
                   xnn_weights_cache_t cache) {
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
@@ -238,12 +282,12 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   auto* op = static_cast<xnn_operator*>(xnn_allocate_zero_simd_memory(sizeof(xnn_operator)));
   if (op == nullptr) return xnn_status_out_of_memory;
   const size_t packed_floats = (out + nr - 1) / nr * nr * (in + 1);
-  const size_t bytes = kTaps * packed_floats * sizeof(float);
+  const size_t bytes = (M + 2) * (M + 2) * packed_floats * sizeof(float);
   const float* weights = nullptr;
   if (cache != nullptr) {  // the region's: it owns the memory, and frees the source once packed
     auto* packed = static_cast<float*>(cache->reserve_space(cache->context, bytes));
     if (packed != nullptr) {
-      pack(kernel, bias, out, in, nr, packed_floats, packed);
+      pack<M>(kernel, bias, out, in, nr, packed_floats, packed);
       xnn_weights_cache_look_up_key key{};
       key.kernel = kernel, key.bias = bias;
       const size_t at = cache->look_up_or_insert(cache->context, &key, packed, bytes);
@@ -251,7 +295,7 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
     }
   } else {
     auto* packed = static_cast<float*>(xnn_allocate_simd_memory(bytes));
-    if (packed != nullptr) pack(kernel, bias, out, in, nr, packed_floats, packed);
+    if (packed != nullptr) pack<M>(kernel, bias, out, in, nr, packed_floats, packed);
     op->packed_weights.pointer = packed;  // freed with the operator
     weights = packed;
   }
@@ -264,6 +308,7 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   op->flags = node->flags;
   op->state = xnn_run_state_invalid;
   Plan& p = plan_of(op);
+  p.m = M;
   p.weights = weights;
   p.zero = static_cast<const float*>(op->zero_buffer);
   p.gemm = gemm;
@@ -292,24 +337,25 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   const size_t padded_h = p.height + p.pad_top + op->padding_bottom, padded_w = p.width + p.pad_left + op->padding_right;
   if (padded_h < 3 || padded_w < 3) return xnn_status_invalid_parameter;
   p.out_h = padded_h - 2, p.out_w = padded_w - 2;
-  p.tiles_h = (p.out_h + 1) / 2, p.tiles_w = (p.out_w + 1) / 2;
+  p.tiles_h = (p.out_h + p.m - 1) / p.m, p.tiles_w = (p.out_w + p.m - 1) / p.m;
+  const size_t positions = (p.m + 2) * (p.m + 2);
   p.tiles = batch * p.tiles_h * p.tiles_w;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
   // As many tiles per block as keep a block's matrices within kScratchBytes (but at least
   // kMinBlock, so the weights are read from memory for that many tiles at once), in whole
   // GEMM row tiles, and enough blocks for every thread.
-  const size_t per_tile = kTaps * (p.in + p.out) * sizeof(float);
+  const size_t per_tile = positions * (p.in + p.out) * sizeof(float);
   size_t block = std::max<size_t>(kMinBlock, kScratchBytes / per_tile / p.mr * p.mr);
   const size_t even = (p.tiles + threads - 1) / threads;
   block = std::max<size_t>(1, std::min(block, (even + p.mr - 1) / p.mr * p.mr));
   p.block = block;
   p.columns = std::max<size_t>(1, kSliceBytes / (p.in * sizeof(float)) / p.nr) * p.nr;
-  p.scratch_floats = (kTaps * block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
+  p.scratch_floats = (positions * block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
   const size_t old_workspace = opdata->workspace_size;
   opdata->workspace_size = threads * p.scratch_floats * sizeof(float) + XNN_EXTRA_BYTES;
   opdata->workspace_alignment = XNN_ALLOCATION_ALIGNMENT;
   op->compute[0].type = xnn_parallelization_type_1d_with_thread;
-  op->compute[0].task_1d_with_thread = run_block;
+  op->compute[0].task_1d_with_thread = p.m == 2 ? run_block<2> : run_block<4>;
   op->compute[0].context_offset = 0;
   op->compute[0].range[0] = (p.tiles + block - 1) / block;
   op->state = xnn_run_state_needs_setup;
@@ -336,26 +382,36 @@ xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_
 
 }  // namespace
 
-bool winograd_fits(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
-                   int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
-  if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return false;
-  if (in_channels < 16 || out_channels < 16 || out_h < 2 || out_w < 2) return false;
-  // 16 products per tile against 9 per output: worth it while padding to whole tiles adds
-  // less than a third (a 7x7 output computes 8x8).
-  const int64_t tiles = (out_h + 1) / 2 * ((out_w + 1) / 2);
-  return 16 * tiles * 4 <= 9 * out_h * out_w * 3;
+int winograd_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
+                  int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
+  if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return 0;
+  if (in_channels < 16 || out_channels < 16 || out_h < 2 || out_w < 2) return 0;
+  // Products per output pixel and channel pair: 9 direct, 16 per 2x2 tile, 36 per 4x4 tile,
+  // counting the tiles' overhang past the output's edge.
+  auto per_output = [&](int64_t m) {
+    return static_cast<double>((m + 2) * (m + 2) * ((out_h + m - 1) / m) * ((out_w + m - 1) / m)) / (out_h * out_w);
+  };
+  const double two = per_output(2), four = per_output(4);
+  if (std::min(two, four) > 9 * 0.75) return 0;  // not worth the transforms
+  // 4x4 tiles keep 36 weights per channel pair (4x the kernel; 2x2 tiles: 16), which session
+  // creation transforms and writes: resnet50's warm creation took 385 ms instead of 185 with
+  // every convolution on them, for 0.9x of its run time. Small outputs (its 14x14 and 7x7
+  // layers, the large kernels) save the least per weight, so they keep 2x2 tiles.
+  constexpr int64_t kMinOutputFor4x4 = 16 * 16;
+  return four < two && out_h * out_w >= kMinOutputFor4x4 ? 4 : 2;
 }
 
-void use_winograd(xnn_subgraph* subgraph) {
+void use_winograd(xnn_subgraph* subgraph, int tile) {
   xnn_node& node = subgraph->nodes[subgraph->num_nodes - 1];
-  node.create = create;
+  node.create = tile == 4 ? create<4> : create<2>;
   node.reshape = reshape;
   node.setup = setup;
 }
 
-bool is_winograd(const xnn_operator* op) {
-  return op != nullptr && op->compute[0].type == xnn_parallelization_type_1d_with_thread &&
-         op->compute[0].task_1d_with_thread == run_block;
+int winograd_tile_of(const xnn_operator* op) {
+  if (op == nullptr || op->compute[0].type != xnn_parallelization_type_1d_with_thread) return 0;
+  if (op->compute[0].task_1d_with_thread == run_block<2>) return 2;
+  return op->compute[0].task_1d_with_thread == run_block<4> ? 4 : 0;
 }
 
 }  // namespace onnxwasm
