@@ -341,20 +341,23 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   const size_t positions = (p.m + 2) * (p.m + 2);
   p.tiles = batch * p.tiles_h * p.tiles_w;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
-  // As many tiles per block as keep a block's matrices within kScratchBytes (but at least
-  // kMinBlock, so the weights are read from memory for that many tiles at once), in whole
-  // GEMM row tiles, and enough blocks for every thread.
+  // Blocks of at most as many tiles as keep a block's matrices within kScratchBytes (but at
+  // least kMinBlock, so the weights are read from memory for that many tiles at once), as
+  // many blocks as a multiple of the threads, and of equal size: 5 blocks on 2 threads would
+  // leave one idle for a fifth of the time.
   const size_t per_tile = positions * (p.in + p.out) * sizeof(float);
-  size_t block = std::max<size_t>(kMinBlock, kScratchBytes / per_tile / p.mr * p.mr);
-  const size_t even = (p.tiles + threads - 1) / threads;
-  block = std::max<size_t>(1, std::min(block, (even + p.mr - 1) / p.mr * p.mr));
+  const size_t most = std::max<size_t>(kMinBlock, kScratchBytes / per_tile);
+  size_t blocks = (p.tiles + most - 1) / most;
+  blocks = std::max<size_t>(1, std::min(p.tiles, (blocks + threads - 1) / threads * threads));
+  const size_t block = std::max<size_t>(1, (p.tiles + blocks - 1) / blocks);
   p.block = block;
   p.columns = std::max<size_t>(1, kSliceBytes / (p.in * sizeof(float)) / p.nr) * p.nr;
   p.scratch_floats = (positions * block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
   const size_t old_workspace = opdata->workspace_size;
   opdata->workspace_size = threads * p.scratch_floats * sizeof(float) + XNN_EXTRA_BYTES;
   opdata->workspace_alignment = XNN_ALLOCATION_ALIGNMENT;
-  op->compute[0].type = xnn_parallelization_type_1d_with_thread;
+  // An empty batch has no tiles: nothing to run.
+  op->compute[0].type = p.tiles != 0 ? xnn_parallelization_type_1d_with_thread : xnn_parallelization_type_invalid;
   op->compute[0].task_1d_with_thread = p.m == 2 ? run_block<2> : run_block<4>;
   op->compute[0].context_offset = 0;
   op->compute[0].range[0] = (p.tiles + block - 1) / block;
@@ -409,7 +412,7 @@ void use_winograd(xnn_subgraph* subgraph, int tile) {
 }
 
 int winograd_tile_of(const xnn_operator* op) {
-  if (op == nullptr || op->compute[0].type != xnn_parallelization_type_1d_with_thread) return 0;
+  if (op == nullptr) return 0;  // the task is set even where an empty batch leaves nothing to run
   if (op->compute[0].task_1d_with_thread == run_block<2>) return 2;
   return op->compute[0].task_1d_with_thread == run_block<4> ? 4 : 0;
 }
