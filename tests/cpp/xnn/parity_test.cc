@@ -572,3 +572,32 @@ TEST_CASE("3x3 convolutions run as Winograd and match the reference", "[xnn]") {
     }
   }
 }
+
+// A QDQ 3x3 convolution that 4x4 Winograd tiles fit runs in float between its
+// DequantizeLinear and QuantizeLinear (rules_conv.cc); one of 2x2 tiles stays in int8.
+TEST_CASE("QDQ 3x3 convolutions with large outputs run as float Winograd", "[xnn]") {
+  struct Shape { int64_t c, h, m; const char* info; };
+  const Shape shapes[] = {{16, 18, 20, "1 convolutions as Winograd"}, {24, 8, 16, "1 convolutions in int8"}};
+  int index = 0;
+  for (const Shape& s : shapes) {
+    INFO("shape " << index);
+    std::mt19937 rng(500 + index++);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    std::string x = feed_input(g, feeds, "x", {1, s.c, s.h, s.h}, rng());
+    g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
+    g.constant("z1", scalar_tensor(DType::kInt8, 3));
+    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
+    Tensor w = Tensor::make(DType::kInt8, {s.m, s.c, 3, 3}).take();
+    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+    g.constant("wq", std::move(w));
+    g.constant("ws", random_tensor({s.m}, rng(), 0.002f, 0.01f));
+    g.constant("cb", random_tensor({s.m}, rng()));
+    std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
+    std::string y = g.node("Relu", {g.node("Conv", {a, wf, "cb"}, {attr_ints("pads", {1, 1, 1, 1})})});
+    g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
+    g.constant("z2", scalar_tensor(DType::kInt8, -5));
+    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    check_int8_graph(g, feeds, s.info, 0.0501f);
+  }
+}
