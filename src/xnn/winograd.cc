@@ -58,6 +58,7 @@ struct Lane1 {
   using V = float;
   static constexpr size_t n = 1;
   static V load(const float* p) { return *p; }
+  static V gather(const float* p, size_t) { return *p; }
   static void store(float* p, V v) { *p = v; }
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
@@ -71,6 +72,7 @@ struct Lane4 {
   using V = v128_t;
   static constexpr size_t n = 4;
   static V load(const float* p) { return wasm_v128_load(p); }
+  static V gather(const float* p, size_t stride) { return wasm_f32x4_make(p[0], p[stride], p[2 * stride], p[3 * stride]); }
   static void store(float* p, V v) { wasm_v128_store(p, v); }
   static V add(V a, V b) { return wasm_f32x4_add(a, b); }
   static V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
@@ -95,9 +97,10 @@ template <> struct Transforms<2> {
   static void output(const V* m, V* y) {  // A^T: (m0 + m1 + m2, m1 - m2 - m3)
     y[0] = L::add(L::add(m[0], m[1]), m[2]), y[1] = L::sub(L::sub(m[1], m[2]), m[3]);
   }
-  static void weight(const float* g, size_t stride, float* u, size_t ustride) {  // G
-    u[0] = g[0], u[ustride] = 0.5f * (g[0] + g[stride] + g[2 * stride]);
-    u[2 * ustride] = 0.5f * (g[0] - g[stride] + g[2 * stride]), u[3 * ustride] = g[2 * stride];
+  template <typename L, typename V = typename L::V>
+  static void weight(const V* g, size_t stride, V* u, size_t ustride) {  // G
+    const V g0 = g[0], g1 = g[stride], g2 = g[2 * stride], s = L::add(g0, g2);
+    u[0] = g0, u[ustride] = L::mul(L::add(s, g1), 0.5f), u[2 * ustride] = L::mul(L::sub(s, g1), 0.5f), u[3 * ustride] = g2;
   }
 };
 template <> struct Transforms<4> {
@@ -117,12 +120,13 @@ template <> struct Transforms<4> {
     y[0] = L::add(L::add(m[0], s12), s34), y[1] = L::add(d12, L::mul(d34, 2.f));
     y[2] = L::add(s12, L::mul(s34, 4.f)), y[3] = L::add(L::add(d12, L::mul(d34, 8.f)), m[5]);
   }
-  static void weight(const float* g, size_t stride, float* u, size_t ustride) {
+  template <typename L, typename V = typename L::V>
+  static void weight(const V* g, size_t stride, V* u, size_t ustride) {
     // G rows: (1/4 0 0) (-1/6 -1/6 -1/6) (-1/6 1/6 -1/6) (1/24 1/12 1/6) (1/24 -1/12 1/6) (0 0 1)
-    const float g0 = g[0], g1 = g[stride], g2 = g[2 * stride];
-    u[0] = 0.25f * g0, u[ustride] = -(g0 + g1 + g2) / 6.f, u[2 * ustride] = -(g0 - g1 + g2) / 6.f;
-    u[3 * ustride] = g0 / 24.f + g1 / 12.f + g2 / 6.f, u[4 * ustride] = g0 / 24.f - g1 / 12.f + g2 / 6.f;
-    u[5 * ustride] = g2;
+    const V g0 = g[0], g1 = g[stride], g2 = g[2 * stride], s = L::add(g0, g2);
+    const V q = L::add(L::mul(g0, 1.f / 24), L::mul(g2, 1.f / 6)), h = L::mul(g1, 1.f / 12);
+    u[0] = L::mul(g0, 0.25f), u[ustride] = L::mul(L::add(s, g1), -1.f / 6), u[2 * ustride] = L::mul(L::sub(s, g1), -1.f / 6);
+    u[3 * ustride] = L::add(q, h), u[4 * ustride] = L::sub(q, h), u[5 * ustride] = g2;
   }
 };
 
@@ -218,19 +222,20 @@ void run_block(void* context, size_t thread, size_t block_index) {
   }
 }
 
-// G g G^T of one 3x3 kernel g (row-major) into u[n * n].
-template <size_t M>
-void weight_transform(const float* g, float* u) {
+// G g G^T of 3x3 kernels g[9] (row-major; L::n of them, one per lane) into u[n * n].
+template <size_t M, typename L, typename V = typename L::V>
+void weight_transform(const V* g, V* u) {
   constexpr size_t n = M + 2;
-  float t[n * 3];  // G g: n x 3
-  for (size_t s = 0; s < 3; s++) Transforms<M>::weight(g + s, 3, t + s, 3);
-  for (size_t a = 0; a < n; a++) Transforms<M>::weight(t + 3 * a, 1, u + n * a, 1);
+  V t[n * 3];  // G g: n x 3
+  for (size_t s = 0; s < 3; s++) Transforms<M>::template weight<L>(g + s, 3, t + s, 3);
+  for (size_t a = 0; a < n; a++) Transforms<M>::template weight<L>(t + 3 * a, 1, u + n * a, 1);
 }
 
 // Per position, the GEMM weights as XNNPACK packs them for kr = sr = 1: per block of nr output
 // channels, nr biases then per input channel the nr weights (missing channels: zeros). The bias
 // goes to position (1, 1) only: A^T's column 1 is all ones, so it reaches each output once.
-// One block of output channels [first, first + count) per call.
+// One block of output channels [first, first + count) per call, transformed Wide::n output
+// channels at a time (their weights side by side in the packing).
 template <size_t M>
 void pack_block(const float* oihw, const float* bias, size_t first, size_t count, size_t in, size_t nr, size_t packed_floats,
                 float* dst) {
@@ -238,12 +243,22 @@ void pack_block(const float* oihw, const float* bias, size_t first, size_t count
   for (size_t pos = 0; pos < positions; pos++)
     for (size_t j = 0; j < nr; j++)
       dst[pos * packed_floats + j] = pos == n + 1 && bias != nullptr && j < count ? bias[first + j] : 0.f;
-  float u[positions];
+  const size_t row = in * 9;  // floats from one output channel's kernels to the next's
   for (size_t c = 0; c < in; c++) {
     float* at = dst + nr + c * nr;
-    for (size_t j = 0; j < nr; j++) {
-      if (j < count) weight_transform<M>(oihw + ((first + j) * in + c) * 9, u);
-      for (size_t pos = 0; pos < positions; pos++) at[pos * packed_floats + j] = j < count ? u[pos] : 0.f;
+    const float* g = oihw + (first * in + c) * 9;
+    size_t j = 0;
+    if (Wide::n > 1 && nr % Wide::n == 0)
+      for (; j + Wide::n <= count; j += Wide::n) {
+        Wide::V gv[9], u[positions];
+        for (size_t k = 0; k < 9; k++) gv[k] = Wide::gather(g + j * row + k, row);
+        weight_transform<M, Wide>(gv, u);
+        for (size_t pos = 0; pos < positions; pos++) Wide::store(at + pos * packed_floats + j, u[pos]);
+      }
+    for (; j < nr; j++) {
+      float u[positions] = {};
+      if (j < count) weight_transform<M, Lane1>(g + j * row, u);
+      for (size_t pos = 0; pos < positions; pos++) at[pos * packed_floats + j] = u[pos];
     }
   }
 }
