@@ -404,6 +404,11 @@ int winograd_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, in
                   int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
   if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return 0;
   if (in_channels < 16 || out_channels < 16 || out_h < 2 || out_w < 2) return 0;
+  // Absurd sizes stay direct (XNNPACK checks them): the transformed weights (up to 36 per channel
+  // pair) and the per-thread blocks must stay far inside a 32-bit size_t.
+  constexpr int64_t kMaxChannels = 8192, kMaxWeightBytes = int64_t(256) << 20;
+  if (in_channels > kMaxChannels || out_channels > kMaxChannels || 36 * 4 * in_channels * out_channels > kMaxWeightBytes)
+    return 0;
   // Products per output pixel and channel pair: 9 direct, 16 per 2x2 tile, 36 per 4x4 tile,
   // counting the tiles' overhang past the output's edge.
   auto per_output = [&](int64_t m) {

@@ -9,6 +9,7 @@
 
 #include "testing/graph_builder.h"
 #include "xnn/rules.h"
+#include "xnn/winograd.h"
 
 using namespace onnxwasm;
 using namespace onnxwasm::testing;
@@ -571,6 +572,21 @@ TEST_CASE("3x3 convolutions run as Winograd and match the reference", "[xnn]") {
       expect_close(got[0], expected[0], 1e-4f, 5e-4f);
     }
   }
+}
+
+// Which convolutions take Winograd, and with which tile (winograd.cc's cost rule).
+TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines absurd ones", "[xnn]") {
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 56, 56) == 4);
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 256, 256, 14, 14) == 2);  // small outputs: 2x2 tiles
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7) == 2);
+  CHECK(winograd_tile(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28) == 0);    // stride 2
+  CHECK(winograd_tile(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28) == 0);    // dilation 2
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28) == 0);    // groups
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28) == 0);     // few input channels
+  CHECK(winograd_tile(1, 1, 1, 1, 1, 1, 1, 64, 64, 28, 28) == 0);
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9) == 0);      // one output row
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 20000, 64, 28, 28) == 0); // absurd channel counts
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 4096, 4096, 28, 28) == 0);
 }
 
 // A QDQ 3x3 convolution that 4x4 Winograd tiles fit runs in float between its
