@@ -36,7 +36,6 @@ v128_t hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
 
 }  // namespace
 
-
 // a . b over n floats: four independent f32x4 sums with wasm SIMD, else eight scalar sums.
 float dot(const float* a, const float* b, int64_t n) {
   int64_t i = 0;

@@ -26,15 +26,14 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   int64_t m = w[0], cg = w[1], kh = w[2], kw = w[3];
   OW_ASSIGN_OR_RETURN(Window win, resolve_window(n, attrs, {x[2], x[3]}, {kh, kw}));
   if (!b) return Status::ok();
-  // Winograd's operator (winograd.h) packs its own weights, from OIHW.
   const int winograd = winograd_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
                                      win.out[0], win.out[1]);
   // A QDQ convolution that 4x4 Winograd tiles fit runs in float between its DequantizeLinear
   // and QuantizeLinear, as the graph states it: XNNPACK's int8 3x3 convolutions run no faster
   // than its float ones here (wasm SIMD's int8 dot product needs its inputs widened to 16 bits
   // first: resnet18_qdq's 14x14 ones take 10.5 ms, resnet50's float ones 10.1), and 4x4 tiles
-  // do a quarter of the multiplies (resnet18_qdq: 0.85x the time). With 2x2 tiles (half)
-  // int8 stays: their float weights, 64 times the int8 ones, bought 2% (measured).
+  // do a quarter of the multiplies (resnet18_qdq: 0.81x the time). With 2x2 tiles (half)
+  // int8 stays: their float weights, 64 times the int8 ones, bought a few percent.
   if (winograd != 4) {
     OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, win, b));
     if (quantized) return Status::ok();
@@ -44,6 +43,7 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const AffineChain affine = affine_chain(p, *b, pn.outputs[0], m);
   // Without groups the region's weights cache packs the kernel itself, from ONNX's OIHW order;
   // otherwise XNNPACK packs it and needs OHWI, which depthwise and 1x1 kernels already are.
+  // Winograd's operator (winograd.h) packs its own weights, from OIHW.
   const size_t taps = static_cast<size_t>(kh * kw);
   const bool packed_here =
       winograd == 0 && group == 1 && PackedWeights::packs_conv(static_cast<size_t>(m), static_cast<size_t>(cg));

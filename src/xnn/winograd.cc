@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -182,8 +181,10 @@ void run_block(void* context, size_t thread, size_t block_index) {
   float* out_t = in_t + positions * p.block * p.in;     // [positions][block][out]
   const size_t in_stride = p.block * p.in, out_stride = p.block * p.out;
   const size_t per_image = p.tiles_h * p.tiles_w;
+  struct Tile { size_t image, y, x; };
+  auto tile = [&](size_t i) { const size_t t = first + i; return Tile{t / per_image, t % per_image / p.tiles_w, t % p.tiles_w}; };
   for (size_t i = 0; i < count; i++) {
-    const size_t t = first + i, image = t / per_image, ty = t % per_image / p.tiles_w, tx = t % p.tiles_w;
+    const auto [image, ty, tx] = tile(i);
     const float* src[positions];
     for (size_t r = 0; r < n; r++)
       for (size_t s = 0; s < n; s++) {
@@ -208,7 +209,7 @@ void run_block(void* context, size_t thread, size_t block_index) {
   const bool clamp = p.min != -INFINITY || p.max != INFINITY;
   const Wide::V lo = Wide::splat(p.min), hi = Wide::splat(p.max);
   for (size_t i = 0; i < count; i++) {
-    const size_t t = first + i, image = t / per_image, ty = t % per_image / p.tiles_w, tx = t % p.tiles_w;
+    const auto [image, ty, tx] = tile(i);
     float* dst[M * M];
     for (size_t r = 0; r < M; r++)
       for (size_t s = 0; s < M; s++) {
@@ -298,21 +299,20 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   if (op == nullptr) return xnn_status_out_of_memory;
   const size_t packed_floats = (out + nr - 1) / nr * nr * (in + 1);
   const size_t bytes = (M + 2) * (M + 2) * packed_floats * sizeof(float);
+  // Packed into the region's weights cache (always given: build_region), which owns the memory
+  // and frees the source constant once packed.
   const float* weights = nullptr;
-  if (cache != nullptr) {  // the region's: it owns the memory, and frees the source once packed
-    auto* packed = static_cast<float*>(cache->reserve_space(cache->context, bytes));
-    if (packed != nullptr) {
-      pack<M>(kernel, bias, out, in, nr, packed_floats, packed);
-      xnn_weights_cache_look_up_key key{};
-      key.kernel = kernel, key.bias = bias;
-      const size_t at = cache->look_up_or_insert(cache->context, &key, packed, bytes);
-      weights = static_cast<const float*>(cache->offset_to_addr(cache->context, at));
-    }
-  } else {
-    auto* packed = static_cast<float*>(xnn_allocate_simd_memory(bytes));
-    if (packed != nullptr) pack<M>(kernel, bias, out, in, nr, packed_floats, packed);
-    op->packed_weights.pointer = packed;  // freed with the operator
-    weights = packed;
+  if (cache == nullptr) {
+    xnn_delete_operator(op);
+    return xnn_status_invalid_state;
+  }
+  auto* packed = static_cast<float*>(cache->reserve_space(cache->context, bytes));
+  if (packed != nullptr) {
+    pack<M>(kernel, bias, out, in, nr, packed_floats, packed);
+    xnn_weights_cache_look_up_key key{};
+    key.kernel = kernel, key.bias = bias;
+    const size_t at = cache->look_up_or_insert(cache->context, &key, packed, bytes);
+    weights = static_cast<const float*>(cache->offset_to_addr(cache->context, at));
   }
   op->zero_buffer = xnn_allocate_zero_simd_memory(in * sizeof(float) + XNN_EXTRA_BYTES);
   if (weights == nullptr || op->zero_buffer == nullptr) {

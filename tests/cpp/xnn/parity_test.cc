@@ -67,6 +67,28 @@ void check_int8_graph(GraphBuilder& g, const std::vector<std::pair<std::string, 
   }
 }
 
+// x (random, `dims`) -> QuantizeLinear/DequantizeLinear (scale 0.01, zero point z1) -> Conv
+// with int8 weights [m, c, kh, kw] dequantized per output channel and a float bias (`attrs`)
+// -> [Relu] -> QuantizeLinear/DequantizeLinear (scale 0.05, zero point z2): the graph output.
+void qdq_conv_graph(GraphBuilder& g, std::mt19937& rng, std::vector<std::pair<std::string, Tensor>>& feeds, const Dims& dims,
+                    int64_t m, int64_t kh, int64_t kw, std::vector<Attribute> attrs, bool relu, int z1, int z2) {
+  std::string x = feed_input(g, feeds, "x", dims, rng());
+  g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
+  g.constant("z1", scalar_tensor(DType::kInt8, z1));
+  std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
+  Tensor w = Tensor::make(DType::kInt8, {m, dims[1], kh, kw}).take();
+  for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
+  g.constant("wq", std::move(w));
+  g.constant("ws", random_tensor({m}, rng(), 0.002f, 0.01f));
+  g.constant("cb", random_tensor({m}, rng()));
+  std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
+  std::string y = g.node("Conv", {a, wf, "cb"}, std::move(attrs));
+  if (relu) y = g.node("Relu", {y});
+  g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
+  g.constant("z2", scalar_tensor(DType::kInt8, z2));
+  g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+}
+
 std::map<std::string, CaseFn> cases() {
   std::map<std::string, CaseFn> c;
   c["Conv"] = [](GraphBuilder& g, std::mt19937& rng, auto& feeds) {
@@ -436,21 +458,9 @@ TEST_CASE("a qint8 convolution of few channels split in two matches the referenc
     std::mt19937 rng(77 + index++);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    std::string x = feed_input(g, feeds, "x", {s.n, s.c, s.h, s.w}, rng());
-    g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
-    g.constant("z1", scalar_tensor(DType::kInt8, -7));
-    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
-    Tensor w = Tensor::make(DType::kInt8, {s.m, s.c, s.kh, s.kw}).take();
-    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
-    g.constant("wq", std::move(w));
-    g.constant("ws", random_tensor({s.m}, rng(), 0.002f, 0.01f));
-    g.constant("cb", random_tensor({s.m}, rng()));
-    std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
-    std::string y = g.node("Conv", {a, wf, "cb"}, {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations),
-                                                   attr_ints("pads", s.pads)});
-    g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
-    g.constant("z2", scalar_tensor(DType::kInt8, 5));
-    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, s.kh, s.kw,
+                   {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations), attr_ints("pads", s.pads)}, false,
+                   -7, 5);
     check_int8_graph(g, feeds, "1 convolutions in int8, 1 of them split in two", 0.0501f);
   }
 }
@@ -600,20 +610,7 @@ TEST_CASE("QDQ 3x3 convolutions with large outputs run as float Winograd", "[xnn
     std::mt19937 rng(500 + index++);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    std::string x = feed_input(g, feeds, "x", {1, s.c, s.h, s.h}, rng());
-    g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
-    g.constant("z1", scalar_tensor(DType::kInt8, 3));
-    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
-    Tensor w = Tensor::make(DType::kInt8, {s.m, s.c, 3, 3}).take();
-    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
-    g.constant("wq", std::move(w));
-    g.constant("ws", random_tensor({s.m}, rng(), 0.002f, 0.01f));
-    g.constant("cb", random_tensor({s.m}, rng()));
-    std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
-    std::string y = g.node("Relu", {g.node("Conv", {a, wf, "cb"}, {attr_ints("pads", {1, 1, 1, 1})})});
-    g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
-    g.constant("z2", scalar_tensor(DType::kInt8, -5));
-    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    qdq_conv_graph(g, rng, feeds, {1, s.c, s.h, s.h}, s.m, 3, 3, {attr_ints("pads", {1, 1, 1, 1})}, true, 3, -5);
     check_int8_graph(g, feeds, s.info, 0.0501f);
   }
 }
