@@ -43,7 +43,8 @@ struct Plan {
   size_t mr, nr;
   size_t columns;  // output channels per GEMM call: a multiple of nr
   union xnn_f32_minmax_params gemm_params;  // no clamping: the activation follows the transform
-  size_t height, width, in, out, out_h, out_w, tiles_h, tiles_w, tiles, block;
+  size_t height, width, in, out, out_h, out_w, tiles_h, tiles_w, tiles, block, blocks;
+  size_t group;  // output channels per task (a multiple of nr): all of them on one thread
   ptrdiff_t pad_top, pad_left;
   size_t packed_floats, scratch_floats;
   float min, max;
@@ -172,10 +173,13 @@ inline void output_transform(const float* src, size_t stride, size_t k, float* c
 }
 
 // One block of tiles: transform its inputs, n*n GEMMs, transform the products into outputs.
+// Task t: block t % blocks, output channels [first_out, last_out) of group t / blocks.
 template <size_t M>
-void run_block(void* context, size_t thread, size_t block_index) {
+void run_block(void* context, size_t thread, size_t task) {
   constexpr size_t n = M + 2, positions = n * n;
   const Plan& p = *static_cast<const Plan*>(context);
+  const size_t block_index = task % p.blocks, first_out = task / p.blocks * p.group;
+  const size_t last_out = std::min(p.out, first_out + p.group);
   const size_t first = block_index * p.block, count = std::min(p.block, p.tiles - first);
   float* in_t = p.scratch + thread * p.scratch_floats;  // [positions][block][in]
   float* out_t = in_t + positions * p.block * p.in;     // [positions][block][out]
@@ -199,10 +203,10 @@ void run_block(void* context, size_t thread, size_t block_index) {
   }
   // Per position, the weights in column slices that stay in cache across the block's rows.
   for (size_t pos = 0; pos < positions; pos++)
-    for (size_t col = 0; col < p.out; col += p.columns) {
+    for (size_t col = first_out; col < last_out; col += p.columns) {
       const float* w = p.weights + pos * p.packed_floats + col * (p.in + 1);
       for (size_t row = 0; row < count; row += p.mr)
-        p.gemm(std::min(p.mr, count - row), std::min(p.columns, p.out - col), p.in * sizeof(float),
+        p.gemm(std::min(p.mr, count - row), std::min(p.columns, last_out - col), p.in * sizeof(float),
                in_t + pos * in_stride + row * p.in, p.in * sizeof(float), w, out_t + pos * out_stride + row * p.out + col,
                p.out * sizeof(float), p.nr * sizeof(float), &p.gemm_params);
     }
@@ -217,9 +221,9 @@ void run_block(void* context, size_t thread, size_t block_index) {
         dst[r * M + s] = y < p.out_h && x < p.out_w ? p.output + ((image * p.out_h + y) * p.out_w + x) * p.out : nullptr;
       }
     const float* src = out_t + i * p.out;
-    size_t k = 0;
-    for (; k + Wide::n <= p.out; k += Wide::n) output_transform<M, Wide>(src, out_stride, k, dst, clamp, lo, hi);
-    for (; k < p.out; k += Lane1::n) output_transform<M, Lane1>(src, out_stride, k, dst, clamp, p.min, p.max);
+    size_t k = first_out;
+    for (; k + Wide::n <= last_out; k += Wide::n) output_transform<M, Wide>(src, out_stride, k, dst, clamp, lo, hi);
+    for (; k < last_out; k += Lane1::n) output_transform<M, Lane1>(src, out_stride, k, dst, clamp, p.min, p.max);
   }
 }
 
@@ -357,15 +361,21 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   p.tiles = batch * p.tiles_h * p.tiles_w;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
   // Blocks of at most as many tiles as keep a block's matrices within kScratchBytes (but at
-  // least kMinBlock, so the weights are read from memory for that many tiles at once), as
-  // many blocks as a multiple of the threads, and of equal size: 5 blocks on 2 threads would
-  // leave one idle for a fifth of the time.
+  // least kMinBlock, so the weights are read from memory for that many tiles at once), each a
+  // multiple of mr tiles but the last. With threads, each thread takes its own group of output
+  // channels for every block rather than blocks of its own: the threads read each weight once
+  // per block between them (blocks per thread read all of them: resnet50's 7x7 layers, one
+  // block of 16 tiles, scaled 1.6x on 2 threads) and do equal work whatever the tile count; the
+  // price is each thread transforming the block's inputs, a few % of the products.
   const size_t per_tile = positions * (p.in + p.out) * sizeof(float);
   const size_t most = std::max<size_t>(kMinBlock, kScratchBytes / per_tile);
-  size_t blocks = (p.tiles + most - 1) / most;
-  blocks = std::max<size_t>(1, std::min(p.tiles, (blocks + threads - 1) / threads * threads));
-  const size_t block = std::max<size_t>(1, (p.tiles + blocks - 1) / blocks);
+  const size_t blocks = (p.tiles + most - 1) / most;
+  const size_t block = std::max<size_t>(1, std::min(p.tiles, ((p.tiles + blocks - 1) / blocks + p.mr - 1) / p.mr * p.mr));
   p.block = block;
+  p.blocks = (p.tiles + block - 1) / block;
+  const size_t nr_blocks = (p.out + p.nr - 1) / p.nr;
+  p.group = (nr_blocks + threads - 1) / threads * p.nr;
+  const size_t groups = (p.out + p.group - 1) / p.group;
   p.columns = std::max<size_t>(1, kSliceBytes / (p.in * sizeof(float)) / p.nr) * p.nr;
   p.scratch_floats = (positions * block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
   const size_t old_workspace = opdata->workspace_size;
@@ -375,7 +385,7 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   op->compute[0].type = p.tiles != 0 ? xnn_parallelization_type_1d_with_thread : xnn_parallelization_type_invalid;
   op->compute[0].task_1d_with_thread = p.m == 2 ? run_block<2> : run_block<4>;
   op->compute[0].context_offset = 0;
-  op->compute[0].range[0] = (p.tiles + block - 1) / block;
+  op->compute[0].range[0] = p.blocks * groups;
   op->state = xnn_run_state_needs_setup;
 
   output.shape.num_dims = 4;
