@@ -184,9 +184,16 @@ Status run_rnn(KernelContext& ctx) {
     const Act* act = &s->acts[d * per];
     const bool default_lstm = s->cell == Cell::kLstm && act[0].kind == ActKind::kSigmoid && act[1].kind == ActKind::kTanh &&
                               act[2].kind == ActKind::kTanh && !(s->clip > 0) && !peep && !s->input_forget;
-    (void)default_lstm;  // read by the wasm SIMD path
     const float *W = w.data<float>() + d * rows * in, *R = r.data<float>() + d * rows * h;
     const std::shared_ptr<const std::vector<float>> panels = ctx.is_constant(2) ? s->panels_of(R, rows, h) : nullptr;
+#ifdef __wasm_simd128__
+    // A step in one parallel pass: each task one panel of units, its four gates' products and
+    // then its gates (2 threads: one wait per step instead of the gates on one thread after it).
+    const bool fused_lstm = default_lstm && panels && h % kPanelRows == 0;
+#else
+    (void)default_lstm;  // read by the wasm SIMD path
+    const bool fused_lstm = false;
+#endif
     const float *Wb = b ? b->data<float>() + d * 2 * rows : nullptr, *Rb = Wb ? Wb + rows : nullptr;
     const float* P = peep ? peep->data<float>() + d * 3 * h : nullptr;
     // Layout 0 keeps the steps' inputs contiguous: four at a time through rows_dot4.
@@ -203,7 +210,10 @@ Status run_rnn(KernelContext& ctx) {
         rows_dot(W, rows, x.data<float>() + (lay ? (bb * seq + t) * in : (t * batch + bb) * in), in, out);
       }
       if (Wb)
-        for (int64_t k = 0; k < count; k++) add_into(out + k * rows, Wb, rows);
+        for (int64_t k = 0; k < count; k++) {
+          add_into(out + k * rows, Wb, rows);
+          if (fused_lstm) add_into(out + k * rows, Rb, rows);  // the step then adds none
+        }
     });
     // rec[q] = R_q . v + Rb for rows [from, to), split over the pool.
     auto recur = [&](int64_t from, int64_t to, const float* v) {
@@ -249,11 +259,21 @@ Status run_rnn(KernelContext& ctx) {
             float ht = act[1](clip(gate[2 * h + j] + rec[2 * h + j]));
             next[j] = (1 - z[j]) * ht + z[j] * H[j];
           }
+        } else if (fused_lstm) {
+#ifdef __wasm_simd128__
+          ctx.pool->parallel_for(static_cast<size_t>(h / kPanelRows), [&](size_t task) {
+            const int64_t j = static_cast<int64_t>(task) * kPanelRows;
+            float products[4 * kPanelRows];
+            for (int64_t q = 0; q < 4; q++) panels_dot(panels->data(), q * h + j, q * h + j + kPanelRows, H.data(), h, products + q * kPanelRows);
+            lstm_default_gates4(gate + j, h, products, kPanelRows, C.data() + j, kPanelRows, nc.data() + j, next.data() + j);
+          });
+#endif
+          C.swap(nc);
         } else {
           recur(0, rows, H.data());
           int64_t j = 0;
 #ifdef __wasm_simd128__
-          if (default_lstm) j = lstm_default_gates4(gate, rec.data(), C.data(), h, nc.data(), next.data());
+          if (default_lstm) j = lstm_default_gates4(gate, h, rec.data(), h, C.data(), h, nc.data(), next.data());
 #endif
           for (; j < h; j++) {
             float pi = P ? P[j] : 0.f, po = P ? P[h + j] : 0.f, pf = P ? P[2 * h + j] : 0.f;

@@ -169,14 +169,13 @@ OW_HOT_LOOP void rows_dot4(const float* m, int64_t rows, const float* v, int64_t
 }
 
 #ifdef __wasm_simd128__
-// The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate), four
-// units at a time while four remain; returns how many it did. gate = W x + biases, rec = R h.
-OW_HOT_LOOP int64_t lstm_default_gates4(const float* gate, const float* rec, const float* c_prev, int64_t h,
-                                        float* c_next, float* h_next) {
+// The default LSTM gates (rnn_products.h), four units at a time.
+OW_HOT_LOOP int64_t lstm_default_gates4(const float* gate, int64_t gate_stride, const float* rec, int64_t rec_stride,
+                                        const float* c_prev, int64_t units, float* c_next, float* h_next) {
   int64_t j = 0;
-  for (; j + 4 <= h; j += 4) {
-    auto at = [&](int64_t gate_index) {
-      return wasm_f32x4_add(wasm_v128_load(gate + gate_index * h + j), wasm_v128_load(rec + gate_index * h + j));
+  for (; j + 4 <= units; j += 4) {
+    auto at = [&](int64_t g) {
+      return wasm_f32x4_add(wasm_v128_load(gate + g * gate_stride + j), wasm_v128_load(rec + g * rec_stride + j));
     };
     const v128_t i_g = simd::sigmoid4(at(0)), o_g = simd::sigmoid4(at(1)), f_g = simd::sigmoid4(at(2));
     const v128_t c_g = simd::tanh4(at(3));

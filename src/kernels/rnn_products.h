@@ -22,10 +22,11 @@ std::vector<float> pack_panels(const float* m, int64_t rows, int64_t n);
 void panels_dot(const float* panels, int64_t from, int64_t to, const float* v, int64_t n, float* out);
 
 #ifdef __wasm_simd128__
-// The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate), four
-// units at a time while four remain; returns how many it did. gate = W x + biases, rec = R h.
-int64_t lstm_default_gates4(const float* gate, const float* rec, const float* c_prev, int64_t h, float* c_next,
-                            float* h_next);
+// The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate) of
+// `units` units, four at a time while four remain; returns how many it did. gate = W x + biases
+// and rec = R h, gate g of unit j at [g * stride + j] (stride: the hidden size, or the units).
+int64_t lstm_default_gates4(const float* gate, int64_t gate_stride, const float* rec, int64_t rec_stride,
+                            const float* c_prev, int64_t units, float* c_next, float* h_next);
 #endif
 
 }  // namespace onnxwasm::rnn

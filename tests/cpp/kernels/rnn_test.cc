@@ -11,7 +11,8 @@ using namespace onnxwasm::testing;
 
 TEST_CASE("RNN, GRU and LSTM agree whether R is a constant (panels) or an input", "[kernels]") {
   struct Case { const char* op; int gates; int64_t hidden; int64_t lbr; };
-  const Case cases[] = {{"RNN", 1, 20, 0}, {"GRU", 3, 12, 0}, {"GRU", 3, 36, 1}, {"LSTM", 4, 9, 0}, {"LSTM", 4, 40, 0}};
+  const Case cases[] = {{"RNN", 1, 20, 0}, {"GRU", 3, 12, 0}, {"GRU", 3, 36, 1}, {"LSTM", 4, 9, 0}, {"LSTM", 4, 40, 0},
+                        {"LSTM", 4, 32, 0}};  // 32: a step in one pass (whole panels of units)
   uint32_t seed = 11;
   for (const Case& c : cases) {
     INFO(c.op << " hidden " << c.hidden);
