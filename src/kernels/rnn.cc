@@ -59,7 +59,7 @@ struct RnnState {
   bool reverse_only, linear_before_reset, input_forget;
   float clip;
   std::vector<Act> acts;  // per direction: f, g, h (as many as the cell uses)
-  // Constant R, per direction, in panels (pack_panels), made at the first run that reads it.
+  // Constant W and R, per direction, in panels (pack_panels), made at the first run that reads them.
   mutable std::mutex panels_mutex;
   mutable std::map<const float*, std::shared_ptr<const std::vector<float>>> panels;
   std::shared_ptr<const std::vector<float>> panels_of(const float* r, int64_t rows, int64_t n) const {
@@ -196,13 +196,24 @@ Status run_rnn(KernelContext& ctx) {
 #endif
     const float *Wb = b ? b->data<float>() + d * 2 * rows : nullptr, *Rb = Wb ? Wb + rows : nullptr;
     const float* P = peep ? peep->data<float>() + d * 3 * h : nullptr;
-    // Layout 0 keeps the steps' inputs contiguous: four at a time through rows_dot4.
+    // Layout 0 keeps the steps' inputs contiguous: four at a time through panels_gemm4 (constant
+    // W, in panels, the biases added there) or rows_dot4.
     const int64_t quads = lay ? 0 : seq * batch / 4;
+    const std::shared_ptr<const std::vector<float>> w_panels = quads && ctx.is_constant(1) ? s->panels_of(W, rows, in) : nullptr;
+    std::vector<float> quad_bias;
+    if (w_panels && Wb) {
+      quad_bias.assign(static_cast<size_t>((rows + kPanelRows - 1) / kPanelRows * kPanelRows), 0.f);
+      for (int64_t q = 0; q < rows; q++) quad_bias[q] = Wb[q] + (fused_lstm ? Rb[q] : 0.f);
+    }
     ctx.pool->parallel_for(static_cast<size_t>(quads + seq * batch - quads * 4), [&](size_t task) {
       int64_t row = static_cast<int64_t>(task), count = 1;
       if (row < quads) row *= 4, count = 4;
       else row += quads * 3;
       float* out = xw + row * rows;
+      if (count == 4 && w_panels) {
+        panels_gemm4(w_panels->data(), rows, x.data<float>() + row * in, in, Wb ? quad_bias.data() : nullptr, out, rows);
+        return;
+      }
       if (count == 4) {
         rows_dot4(W, rows, x.data<float>() + row * in, in, out, rows);
       } else {

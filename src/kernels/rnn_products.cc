@@ -142,6 +142,54 @@ void panels_dot(const float* p, int64_t from, int64_t to, const float* v, int64_
   }
 }
 
+// Four vectors' products with panels (pack_panels) of M, plus a bias: out_t[r] = M[r] . v_t +
+// bias[r] for t < 4 (v_t at v + t * n, out_t at out + t * out_stride) and every row r < rows;
+// `bias` (or null) padded to whole panels. Half a panel (8 rows) by the four vectors: eight
+// sums from two loads of the panel and four splats per column, as XNNPACK's 4x8 GEMM kernel
+// (the input projection in V8: ~20% faster than rows_dot4's row dot products).
+OW_HOT_LOOP void panels_gemm4(const float* p, int64_t rows, const float* v, int64_t n, const float* bias, float* out,
+                              int64_t out_stride) {
+  constexpr int64_t kHalf = kPanelRows / 2;
+  const float *v0 = v, *v1 = v + n, *v2 = v + 2 * n, *v3 = v + 3 * n;
+  for (int64_t first = 0; first < rows; first += kHalf) {
+    const float* w = p + (first / kPanelRows) * n * kPanelRows + first % kPanelRows;
+    float sums[4][kHalf];
+#ifdef __wasm_simd128__
+    const v128_t zero = wasm_f32x4_splat(0);
+    v128_t a0 = bias ? wasm_v128_load(bias + first) : zero, a1 = bias ? wasm_v128_load(bias + first + 4) : zero;
+    v128_t b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+    for (int64_t k = 0; k < n; k++, w += kPanelRows) {
+      const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + 4);
+      v128_t x = wasm_v128_load32_splat(v0 + k);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(w0, x)), a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(w1, x));
+      x = wasm_v128_load32_splat(v1 + k);
+      b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(w0, x)), b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(w1, x));
+      x = wasm_v128_load32_splat(v2 + k);
+      c0 = wasm_f32x4_add(c0, wasm_f32x4_mul(w0, x)), c1 = wasm_f32x4_add(c1, wasm_f32x4_mul(w1, x));
+      x = wasm_v128_load32_splat(v3 + k);
+      d0 = wasm_f32x4_add(d0, wasm_f32x4_mul(w0, x)), d1 = wasm_f32x4_add(d1, wasm_f32x4_mul(w1, x));
+    }
+    if (first + kHalf <= rows) {
+      float* o = out + first;
+      wasm_v128_store(o, a0), wasm_v128_store(o + 4, a1);
+      wasm_v128_store(o + out_stride, b0), wasm_v128_store(o + out_stride + 4, b1);
+      wasm_v128_store(o + 2 * out_stride, c0), wasm_v128_store(o + 2 * out_stride + 4, c1);
+      wasm_v128_store(o + 3 * out_stride, d0), wasm_v128_store(o + 3 * out_stride + 4, d1);
+      continue;
+    }
+    wasm_v128_store(sums[0], a0), wasm_v128_store(sums[0] + 4, a1), wasm_v128_store(sums[1], b0), wasm_v128_store(sums[1] + 4, b1);
+    wasm_v128_store(sums[2], c0), wasm_v128_store(sums[2] + 4, c1), wasm_v128_store(sums[3], d0), wasm_v128_store(sums[3] + 4, d1);
+#else
+    for (int t = 0; t < 4; t++)
+      for (int64_t j = 0; j < kHalf; j++) sums[t][j] = bias ? bias[first + j] : 0.f;
+    for (int64_t k = 0; k < n; k++, w += kPanelRows)
+      for (int t = 0; t < 4; t++)
+        for (int64_t j = 0; j < kHalf; j++) sums[t][j] += w[j] * v[t * n + k];
+#endif
+    for (int t = 0; t < 4; t++) std::copy(sums[t], sums[t] + std::min(kHalf, rows - first), out + t * out_stride + first);
+  }
+}
+
 OW_HOT_LOOP void add_into(float* out, const float* b, int64_t n) {  // out[i] += b[i]
   for (int64_t i = 0; i < n; i++) out[i] += b[i];
 }

@@ -21,6 +21,11 @@ constexpr int64_t kPanelRows = 16;
 std::vector<float> pack_panels(const float* m, int64_t rows, int64_t n);
 void panels_dot(const float* panels, int64_t from, int64_t to, const float* v, int64_t n, float* out);
 
+// out_t[r] = M[r] . v_t + bias[r] for four vectors v_t (at v + t * n) and every row of M's
+// panels (out_t at out + t * out_stride); bias (or null) padded to whole panels.
+void panels_gemm4(const float* panels, int64_t rows, const float* v, int64_t n, const float* bias, float* out,
+                  int64_t out_stride);
+
 #ifdef __wasm_simd128__
 // The default LSTM gates (sigmoid, tanh, tanh; no clip, peepholes or coupled forget gate) of
 // `units` units, four at a time while four remain; returns how many it did. gate = W x + biases
