@@ -6,8 +6,9 @@
 // over `runs` runs per engine. Then a paired measurement (bench/run-paired.mjs): both engines
 // in one process, their runs interleaved over `runs` rounds, the median of the per-round
 // ratios: on a machine whose speed drifts by 2x over minutes, the only ratio that drift does
-// not move. Outputs are compared before the timings are reported. At 1 and 2 threads (more
-// where the machine has more cores). Writes bench/results/latest.{json,md} and prints the table.
+// not move; at more than 1 thread, onnx-wasm's speed-up over 1 thread paired the same way
+// (bench/run-scaling.mjs). Outputs are compared before the timings are reported. At 1 and 2
+// threads (more where the machine has more cores). Writes bench/results/latest.{json,md} and prints the table.
 // Usage: node bench/bench.mjs [runs=10] [model.onnx ...]
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,12 +59,16 @@ for (const threads of counts) {
       peakRssMB: Math.max(...res[engine].map((r) => r.peakRssMB)),
       wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
-    const paired = JSON.parse(execFileSync(process.execPath,
-      ['bench/run-paired.mjs', String(threads), String(runs), model, JSON.stringify(specs)],
+    const script = (file) => JSON.parse(execFileSync(process.execPath,
+      [file, String(threads), String(runs), model, JSON.stringify(specs)],
       { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').find((l) => l.startsWith('{')));
-    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, outputDiff: relDiff(files.ours, files.ort) };
+    const paired = script('bench/run-paired.mjs');
+    // onnx-wasm's speed-up over 1 thread, paired (its two sessions in one process).
+    const scaling = threads > 1 ? script('bench/run-scaling.mjs') : null;
+    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, scaling, outputDiff: relDiff(files.ours, files.ort) };
     rows.push(row);
-    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)}`);
+    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)}` +
+      (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(2)}x` : ''));
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });
@@ -74,11 +79,13 @@ let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpu
   'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
   'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water; ' +
   'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|; ' +
-  `paired ratio = both engines in one process, runs interleaved, median of ${runs} rounds' ratios (bench/run-paired.mjs).\n\n` +
-  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | create cold ms (ours / ort) | create warm ms (ours / ort) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  `paired ratio = both engines in one process, runs interleaved, median of ${runs} rounds' ratios (bench/run-paired.mjs); ` +
+  `speed-up = onnx-wasm's over 1 thread, its 1-thread and n-thread sessions paired the same way (bench/run-scaling.mjs).\n\n` +
+  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
   md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ` +
+    `${r.scaling ? r.scaling.speedup.toFixed(2) + 'x' : '—'} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
     `${r.ours.wasmMemoryMB.toFixed(0)} / ${r.ort.wasmMemoryMB.toFixed(0)} | ` +
     `${r.ours.peakRssMB.toFixed(0)} / ${r.ort.peakRssMB.toFixed(0)} | ${r.outputDiff.toExponential(1)} |\n`;
