@@ -150,11 +150,11 @@ void panels_dot(const float* p, int64_t from, int64_t to, const float* v, int64_
 OW_HOT_LOOP void panels_gemm4(const float* p, int64_t rows, const float* v, int64_t n, const float* bias, float* out,
                               int64_t out_stride) {
   constexpr int64_t kHalf = kPanelRows / 2;
-  const float *v0 = v, *v1 = v + n, *v2 = v + 2 * n, *v3 = v + 3 * n;
   for (int64_t first = 0; first < rows; first += kHalf) {
     const float* w = p + (first / kPanelRows) * n * kPanelRows + first % kPanelRows;
     float sums[4][kHalf];
 #ifdef __wasm_simd128__
+    const float *v0 = v, *v1 = v + n, *v2 = v + 2 * n, *v3 = v + 3 * n;
     const v128_t zero = wasm_f32x4_splat(0);
     v128_t a0 = bias ? wasm_v128_load(bias + first) : zero, a1 = bias ? wasm_v128_load(bias + first + 4) : zero;
     v128_t b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
