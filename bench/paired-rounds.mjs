@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The paired measurement shared by bench/run-paired.mjs (Node) and bench/pages/paired.html
-// (Chromium): two engines' sessions, `rounds` rounds, each `perTurn` runs of one engine then
-// of the other (the order alternating), with a pause at each switch so the other engine's idle
-// workers have gone to sleep (onnxruntime-web's spin for over 100 ms: at 2 threads a 20 ms
-// pause left lstm's paired ratio at 1.75, 300 ms at 1.11). engines: [{ session, feeds }], ours
-// first. Returns the median over rounds of ours / ort (each turn at its median run) and each
-// engine's median run.
+// The paired measurement shared by bench/run-paired.mjs, bench/run-scaling.mjs (Node) and
+// bench/pages/paired.html (Chromium): two engines' sessions, `rounds` rounds, each `perTurn`
+// runs of one engine then of the other (the order alternating), with a pause at each switch
+// so the other engine's idle workers have gone to sleep (onnxruntime-web's spin for over
+// 100 ms: at 2 threads a 20 ms pause left lstm's paired ratio at 1.75, 300 ms at 1.11).
+// engines: [{ session, feeds }], ours first. Returns the median over rounds of ours / ort (each
+// turn at its median run) and each engine's median run.
 export const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,4 +29,18 @@ export async function pairedRounds(engines, { threads, rounds, perTurn }) {
     ratios.push(turn[0] / turn[1]);
   }
   return { ratio: median(ratios), ours: median(times[0]), ort: median(times[1]) };
+}
+
+// The Node scripts' measurement (bench/run-paired.mjs, bench/run-scaling.mjs): warm-up runs per
+// engine (at least 5 and 1 s: V8 optimizes a wasm function only after enough of its own work),
+// then pairedRounds with enough runs per turn for about 50 ms of engines[timed] (1 to 20).
+export async function warmUpAndPair(engines, { threads, rounds, timed = 0 }) {
+  for (const e of engines) {
+    const start = performance.now();
+    for (let i = 0; i < 5 || performance.now() - start < 1000; i++) await e.session.run(e.feeds);
+  }
+  const t = performance.now();
+  await engines[timed].session.run(engines[timed].feeds);
+  const perTurn = Math.max(1, Math.min(20, Math.round(50 / (performance.now() - t))));
+  return { ...(await pairedRounds(engines, { threads, rounds, perTurn })), perTurn };
 }

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import * as onnxWasm from 'onnx-wasm';
 import { makeFeeds } from './input.mjs';
-import { pairedRounds } from './paired-rounds.mjs';
+import { warmUpAndPair } from './paired-rounds.mjs';
 
 const require = createRequire(import.meta.url);
 const [threads, rounds, model, specs] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4],
@@ -26,15 +26,7 @@ for (const [api, options] of [[onnxWasm, {}], [ort, { logSeverityLevel: 3 }]]) {
   const session = await api.InferenceSession.create(bytes, options);
   engines.push({ session, feeds: makeFeeds(specs, api.Tensor) });
 }
-for (const e of engines) {
-  const start = performance.now();
-  for (let i = 0; i < 5 || performance.now() - start < 1000; i++) await e.session.run(e.feeds);
-}
-// Runs per turn: enough for about 50 ms, at least one.
-const t = performance.now();
-await engines[0].session.run(engines[0].feeds);
-const perTurn = Math.max(1, Math.min(20, Math.round(50 / (performance.now() - t))));
-const result = await pairedRounds(engines, { threads, rounds, perTurn });
+const result = await warmUpAndPair(engines, { threads, rounds });
 for (const e of engines) await e.session.release();
-console.log(JSON.stringify({ ...result, perTurn }));
+console.log(JSON.stringify(result));
 process.exit(0);

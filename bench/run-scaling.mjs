@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import * as onnxWasm from 'onnx-wasm';
 import { makeFeeds } from './input.mjs';
-import { pairedRounds } from './paired-rounds.mjs';
+import { warmUpAndPair } from './paired-rounds.mjs';
 
 const [threads, rounds, model, specs] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4],
   JSON.parse(process.argv[5])];
@@ -19,15 +19,8 @@ for (const numThreads of [1, threads]) {
   const session = await onnxWasm.InferenceSession.create(bytes, { numThreads });
   sessions.push({ session, feeds: makeFeeds(specs, onnxWasm.Tensor) });
 }
-for (const s of sessions) {
-  const start = performance.now();
-  for (let i = 0; i < 5 || performance.now() - start < 1000; i++) await s.session.run(s.feeds);
-}
-// Runs per turn: enough for about 50 ms on `threads` threads, at least one.
-const t = performance.now();
-await sessions[1].session.run(sessions[1].feeds);
-const perTurn = Math.max(1, Math.min(20, Math.round(50 / (performance.now() - t))));
-const { ratio, ours, ort } = await pairedRounds(sessions, { threads, rounds, perTurn });
+// Runs per turn timed on the `threads`-thread session.
+const { ratio, ours, ort, perTurn } = await warmUpAndPair(sessions, { threads, rounds, timed: 1 });
 for (const s of sessions) await s.session.release();
 console.log(JSON.stringify({ speedup: ratio, oneThread: ours, threads, manyThreads: ort, perTurn }));
 process.exit(0);
