@@ -10,6 +10,7 @@
 #include "xnn/allocator.h"
 #include "xnn/builder.h"
 #include "xnn/gemm_kernels.h"
+#include "xnn/gemm_order.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
@@ -59,6 +60,7 @@ Status XnnRegion::reshape() {
   if (st != xnn_status_success)
     return make_status(st == xnn_status_out_of_memory ? Code::OUT_OF_MEMORY : Code::INTERNAL,
            "xnn_reshape_runtime for the XNNPACK region starting at %s failed (status %d)", first_node_.c_str(), static_cast<int>(st));
+  column_ordered_ = order_gemm_tiles(runtime_);
   const size_t after = xnn_live_bytes();
   activation_bytes_ = after > before ? after - before : 0;
   return Status::ok();

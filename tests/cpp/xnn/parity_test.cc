@@ -47,23 +47,26 @@ Tensor scalar_tensor(DType t, double v) {
   return s;
 }
 
-// QDQ graph `g` (one output) on the reference kernels and wholly on XNNPACK at 1 and 2
-// threads: XNNPACK's debugInfo contains `info` and its output is within `atol` (an int8 op
-// rounds once where the reference rounds a float result: one quantization step).
-void check_int8_graph(GraphBuilder& g, const std::vector<std::pair<std::string, Tensor>>& feeds, const std::string& info,
-                      float atol) {
+// Graph `g` (one output) on the reference kernels and wholly on XNNPACK at 1 and 2 threads:
+// XNNPACK's debugInfo contains `info` (or, with `present` false, does not) and its output is
+// within `rtol`/`atol` of the reference's. int8 graphs: an int8 op rounds once where the
+// reference rounds a float result, so atol is one quantization step.
+void check_xnn_graph(GraphBuilder& g, const std::vector<std::pair<std::string, Tensor>>& feeds, const std::string& info,
+                     float rtol, float atol, bool present = true) {
   for (int threads : {1, 2}) {
+    INFO("threads " << threads);
     Model model_copy = g.model(), xnn_copy = g.model();
     auto ref = make_session(std::move(model_copy), false);
     auto xnn = make_session(std::move(xnn_copy), true, threads);
     REQUIRE(xnn->xnn_node_count() == xnn->plan_node_count());
-    REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring(info));
+    if (present) REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring(info));
+    else REQUIRE_THAT(xnn->debug_info(), !Catch::Matchers::ContainsSubstring(info));
     std::vector<FeedRef> fs;
     for (auto& [name, t] : feeds) fs.push_back(feed(name, t));
     auto expected = run_session(*ref, fs);
     auto got = run_session(*xnn, fs);
     REQUIRE(got.size() == 1);
-    expect_close(got[0], expected[0], 0.f, atol);
+    expect_close(got[0], expected[0], rtol, atol);
   }
 }
 
@@ -461,7 +464,7 @@ TEST_CASE("a qint8 convolution of few channels split in two matches the referenc
     qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, s.kh, s.kw,
                    {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations), attr_ints("pads", s.pads)}, false,
                    -7, 5);
-    check_int8_graph(g, feeds, "1 convolutions in int8, 1 of them split in two", 0.0501f);
+    check_xnn_graph(g, feeds, "1 convolutions in int8, 1 of them split in two", 0.f, 0.0501f);
   }
 }
 
@@ -497,7 +500,7 @@ TEST_CASE("QDQ Gemm and MatMul run in int8 and match the reference", "[xnn]") {
     }
     if (relu) y = g.node("Relu", {y});
     g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
-    check_int8_graph(g, feeds, "(1 other ops in int8)", 0.0501f);
+    check_xnn_graph(g, feeds, "(1 other ops in int8)", 0.f, 0.0501f);
   }
 }
 
@@ -528,7 +531,7 @@ TEST_CASE("QDQ Add, Sub and MaxPool run in int8 and match the reference", "[xnn]
     std::string sum = g.node(sub ? "Sub" : "Add", {qdq(pooled, "s1", "z1"), qdq(y, "s2", "z2")});
     if (relu) sum = g.node("Relu", {sum});
     g.output(qdq(sum, "s3", "z3"));
-    check_int8_graph(g, feeds, "(2 other ops in int8)", 0.0201f);
+    check_xnn_graph(g, feeds, "(2 other ops in int8)", 0.f, 0.0201f);
   }
 }
 
@@ -566,21 +569,9 @@ TEST_CASE("3x3 convolutions run as Winograd and match the reference", "[xnn]") {
                   g.constant("bm", random_tensor({s.m}, rng())), g.constant("bv", random_tensor({s.m}, rng(), 0.5f, 2.f))});
     g.output(y);
     index++;
-    for (int threads : {1, 2}) {
-      Model model_copy = g.model(), xnn_copy = g.model();
-      auto ref = make_session(std::move(model_copy), false);
-      auto xnn = make_session(std::move(xnn_copy), true, threads);
-      REQUIRE(xnn->xnn_node_count() == xnn->plan_node_count());
-      REQUIRE_THAT(xnn->debug_info(), Catch::Matchers::ContainsSubstring("1 convolutions as Winograd"));
-      std::vector<FeedRef> fs;
-      for (auto& [name, t] : feeds) fs.push_back(feed(name, t));
-      auto expected = run_session(*ref, fs);
-      auto got = run_session(*xnn, fs);
-      REQUIRE(got.size() == 1);
-      // 4x4 tiles' transforms (coefficients from 1/24 to 8) round more than a direct sum: about
-      // 1e-5 of the sums' scale (~10 with 96 channels here); a wrong transform is off by O(1).
-      expect_close(got[0], expected[0], 1e-4f, 5e-4f);
-    }
+    // 4x4 tiles' transforms (coefficients from 1/24 to 8) round more than a direct sum: about
+    // 1e-5 of the sums' scale (~10 with 96 channels here); a wrong transform is off by O(1).
+    check_xnn_graph(g, feeds, "1 convolutions as Winograd", 1e-4f, 5e-4f);
   }
 }
 
@@ -611,6 +602,40 @@ TEST_CASE("QDQ 3x3 convolutions with large outputs run as float Winograd", "[xnn
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
     qdq_conv_graph(g, rng, feeds, {1, s.c, s.h, s.h}, s.m, 3, 3, {attr_ints("pads", {1, 1, 1, 1})}, true, 3, -5);
-    check_int8_graph(g, feeds, s.info, 0.0501f);
+    check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f);
+  }
+}
+
+// Products whose packed weights outgrow the cache (over 1 MB) and that have more than one row
+// block run column blocks first (gemm_order.cc): a 1x1 convolution (GEMM) with output channels
+// off the column block and the tile, a 3x3 stride-2 one (IGEMM), a fully-connected MatMul and an
+// int8 QDQ convolution; at 1 and 2 threads, against the reference kernels. Small ones keep
+// XNNPACK's order.
+TEST_CASE("products with weights past the cache run column blocks first and match the reference", "[xnn]") {
+  enum Kind { kGemm, kIgemm, kMatMul, kInt8, kSmall };
+  for (Kind kind : {kGemm, kIgemm, kMatMul, kInt8, kSmall}) {
+    INFO("kind " << kind);
+    std::mt19937 rng(700 + kind);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    if (kind == kInt8) {  // 512 x 256 x 3 x 3 int8 weights: 1.2 MB; 5x5 outputs
+      qdq_conv_graph(g, rng, feeds, {1, 256, 9, 9}, 512, 3, 3, {attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})},
+                     true, 3, -5);
+    } else if (kind == kMatMul) {  // [37, 600] x [600, 500]
+      std::string x = feed_input(g, feeds, "x", {37, 600}, rng());
+      g.output(g.node("MatMul", {x, g.constant("w", random_tensor({600, 500}, rng(), -0.1f, 0.1f))}));
+    } else {
+      const bool gemm = kind != kIgemm;
+      const int64_t c = gemm ? 520 : 128, m = kind == kSmall ? 60 : gemm ? 530 : 300;
+      std::string x = feed_input(g, feeds, "x", {1, c, gemm ? 7 : 9, gemm ? 7 : 9}, rng());
+      g.constant("w", random_tensor({m, c, gemm ? 1 : 3, gemm ? 1 : 3}, rng(), -0.1f, 0.1f));
+      g.constant("b", random_tensor({m}, rng()));
+      std::vector<Attribute> attrs;
+      if (!gemm) attrs = {attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})};
+      g.output(g.node("Relu", {g.node("Conv", {x, "w", "b"}, std::move(attrs))}));
+    }
+    const bool int8 = kind == kInt8;
+    check_xnn_graph(g, feeds, kind == kSmall ? "by column blocks" : "(1 products by column blocks)", int8 ? 0.f : 1e-4f,
+                    int8 ? 0.0501f : 1e-4f, kind != kSmall);
   }
 }
