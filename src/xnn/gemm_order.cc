@@ -34,45 +34,41 @@ namespace {
 constexpr size_t kWeightsInCache = size_t(1) << 20;
 constexpr size_t kColumnBlockBytes = size_t(256) << 10;
 
-// XNNPACK's tasks with the two tile indices swapped: pthreadpool's first range is outermost.
-void gemm_columns_outer(gemm_context* context, size_t nr_start, size_t mr_start, size_t nr_size, size_t mr_size) {
-  xnn_compute_gemm(context, mr_start, nr_start, mr_size, nr_size);
-}
-void igemm_columns_outer(igemm_context* context, size_t nr_start, size_t mr_start, size_t nr_size, size_t mr_size) {
-  xnn_compute_igemm(context, mr_start, nr_start, mr_size, nr_size);
+// XNNPACK's task `compute` with its two tile indices swapped: pthreadpool's first range is
+// outermost.
+template <typename Context, void (*compute)(const Context*, size_t, size_t, size_t, size_t)>
+void columns_outer(const Context* context, size_t nr_start, size_t mr_start, size_t nr_size, size_t mr_size) {
+  compute(context, mr_start, nr_start, mr_size, nr_size);
 }
 
-// Columns outermost for one compute step when its weights outgrow the cache and it has more
-// than one row block. w_stride: the packed bytes of one output channel; nr from cn_stride.
-template <typename Context>
-bool reorder(compute_parameters& c, const Context& context, pthreadpool_task_2d_tile_2d_t task) {
+// Columns outermost for a compute step that runs `compute`, when its weights outgrow the cache
+// and it has more than one row block. w_stride: the packed bytes of one output channel; nr from
+// cn_stride.
+template <typename Context, void (*compute)(const Context*, size_t, size_t, size_t, size_t)>
+bool reorder(compute_parameters& c, const xnn_operator& op) {
+  using Task = pthreadpool_task_2d_tile_2d_t;
+  if (c.type != xnn_parallelization_type_2d_tile_2d || c.task_2d_tile_2d != reinterpret_cast<Task>(compute)) return false;
+  const auto& context = *reinterpret_cast<const Context*>(reinterpret_cast<const char*>(&op.context) + c.context_offset);
   const size_t rows = c.range[0], columns = c.range[1], mr = c.tile[0];
   const size_t nr = context.cn_stride >> context.log2_csize;
   if (rows <= mr || nr == 0 || context.w_stride == 0 || columns * context.w_stride <= kWeightsInCache) return false;
   const size_t nc = std::max<size_t>(1, kColumnBlockBytes / (context.w_stride * nr)) * nr;
   c.range[0] = columns, c.range[1] = rows;
   c.tile[0] = std::min(nc, columns), c.tile[1] = mr;
-  c.task_2d_tile_2d = task;
+  c.task_2d_tile_2d = reinterpret_cast<Task>(columns_outer<Context, compute>);
   return true;
 }
 
 }  // namespace
 
 int order_gemm_tiles(xnn_runtime* runtime) {
-  using Task = pthreadpool_task_2d_tile_2d_t;
   int reordered = 0;
   for (size_t i = 0; i < runtime->num_ops; i++)
     for (xnn_operator* op : runtime->opdata[i].operator_objects) {
       if (op == nullptr) continue;
       bool any = false;
-      for (compute_parameters& c : op->compute) {
-        if (c.type != xnn_parallelization_type_2d_tile_2d) continue;
-        void* context = reinterpret_cast<char*>(&op->context) + c.context_offset;
-        if (c.task_2d_tile_2d == reinterpret_cast<Task>(xnn_compute_gemm))
-          any |= reorder(c, *static_cast<gemm_context*>(context), reinterpret_cast<Task>(gemm_columns_outer));
-        else if (c.task_2d_tile_2d == reinterpret_cast<Task>(xnn_compute_igemm))
-          any |= reorder(c, *static_cast<igemm_context*>(context), reinterpret_cast<Task>(igemm_columns_outer));
-      }
+      for (compute_parameters& c : op->compute)
+        any |= reorder<gemm_context, xnn_compute_gemm>(c, *op) || reorder<igemm_context, xnn_compute_igemm>(c, *op);
       reordered += any;
     }
   return reordered;
