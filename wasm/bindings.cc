@@ -2,7 +2,6 @@
 // Embind surface of the engine. No logic here: marshalling only. Methods never throw; each
 // fallible call returns {code, message} (code "OK" on success), read by js/src/backend.js.
 #include <emscripten/bind.h>
-#include <emscripten/heap.h>
 #include <emscripten/val.h>
 
 #include <malloc.h>
@@ -16,6 +15,7 @@
 #include "core/status.h"
 #include "model/load.h"
 #include "runtime/session.h"
+#include "heap_reserve.h"
 
 using emscripten::val;
 
@@ -162,21 +162,6 @@ val value_to_js(const Tensor& t) {
     o.set("byteLength", static_cast<double>(t.byte_size()));
   }
   return o;
-}
-
-// Grows the wasm memory, before a large model is parsed, to 1.25x the model beyond what is in
-// use: the parse copies its weights into the heap, then packing writes its copies (1-1.3x)
-// while it frees them one by one (resnet50: 100 MB, 162 MB high-water). Left to malloc, the
-// memory grows by 20% at a time, each grow a call into V8 that may start a GC (resnet50: 13
-// grows, now 3). A tight margin: the wasm memory's size is what a user sees as its footprint.
-void reserve_heap_for_model(size_t model_bytes) {
-  constexpr size_t kMinModelBytes = 8 << 20;  // below, the usual growth takes a few steps at most
-  if (model_bytes < kMinModelBytes) return;
-  const size_t want = model_bytes + model_bytes / 4;
-  const size_t brk = reinterpret_cast<uintptr_t>(sbrk(0)), heap = emscripten_get_heap_size();
-  if (brk + want <= heap) return;  // fits without counting the free chunks
-  const size_t in_use = brk - mallinfo().fordblks;  // mallinfo walks the heap: only when it may grow
-  if (in_use + want > heap) emscripten_resize_heap(in_use + want);
 }
 
 class WasmSession {

@@ -6,7 +6,7 @@ if(ONNXWASM_THREADS)
 else()
   set(ow_wasm_name onnx-wasm-simd)
 endif()
-add_executable(onnxwasm_module ${CMAKE_SOURCE_DIR}/wasm/bindings.cc)
+add_executable(onnxwasm_module ${CMAKE_SOURCE_DIR}/wasm/bindings.cc ${CMAKE_SOURCE_DIR}/wasm/heap_reserve.cc)
 target_link_libraries(onnxwasm_module PRIVATE ow_runtime)
 set_target_properties(onnxwasm_module PROPERTIES OUTPUT_NAME ${ow_wasm_name} SUFFIX ".js")
 target_link_options(onnxwasm_module PRIVATE

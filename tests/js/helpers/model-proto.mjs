@@ -27,17 +27,16 @@ const valueInfo = (name, dims) => concat([str(1, name), bytes(2, tensorType(dims
 // A chain of `layers` MatMuls, x [1, width] . W0 . W1 ... -> y, each Wi [width, width] a float
 // initializer ("W0", ...) of `weight(i, j)` (raw_data), opset 13: a model of many weights.
 export function matmulChainModel(width, layers, weight) {
-  const parts = [];
+  const nodes = [], initializers = [];
   for (let l = 0; l < layers; l++) {
     const w = new Float32Array(width * width);
     for (let j = 0; j < w.length; j++) w[j] = weight(l, j);
-    parts.push(bytes(5, concat([int(1, width), int(1, width), int(2, FLOAT), str(8, `W${l}`),
+    initializers.push(bytes(5, concat([int(1, width), int(1, width), int(2, FLOAT), str(8, `W${l}`),
       bytes(9, new Uint8Array(w.buffer))])));
     const input = l === 0 ? 'x' : `h${l}`, output = l === layers - 1 ? 'y' : `h${l + 1}`;
-    parts.unshift(bytes(1, concat([str(1, input), str(1, `W${l}`), str(2, output), str(3, `matmul${l}`), str(4, 'MatMul')])));
+    nodes.push(bytes(1, concat([str(1, input), str(1, `W${l}`), str(2, output), str(3, `matmul${l}`), str(4, 'MatMul')])));
   }
-  const nodes = parts.slice(0, layers).reverse(), inits = parts.slice(layers);
-  const graph = concat([...nodes, str(2, 'matmul_chain'), ...inits, bytes(11, valueInfo('x', [1, width])),
+  const graph = concat([...nodes, str(2, 'matmul_chain'), ...initializers, bytes(11, valueInfo('x', [1, width])),
     bytes(12, valueInfo('y', [1, width]))]);
   return concat([int(1, 8), bytes(8, concat([str(1, ''), int(2, 13)])), bytes(7, graph)]);
 }
