@@ -7,9 +7,12 @@
 // in one process, their runs interleaved over `runs` rounds, the median of the per-round
 // ratios: on a machine whose speed drifts by 2x over minutes, the only ratio that drift does
 // not move; at more than 1 thread, onnx-wasm's speed-up over 1 thread paired the same way
-// (bench/run-scaling.mjs). Outputs are compared before the timings are reported. At 1 and 2
-// threads (more where the machine has more cores). Writes bench/results/latest.{json,md} and prints the table.
-// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]
+// (bench/run-scaling.mjs). Session creation is measured apart (bench/run-create.mjs): a cold and
+// a warm create per fresh process, `creates` pairs of processes (ours, ort, then ort, ours),
+// medians and the median of each pair's ratio. Outputs are compared before the timings are
+// reported. At 1 and 2 threads (more where the machine has more cores). Writes
+// bench/results/latest.{json,md} and prints the table.
+// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]; CREATES=n sets the creation pairs (5).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +22,7 @@ import { InferenceSession } from 'onnx-wasm';
 import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
+const creates = Number(process.env.CREATES || 5);
 const models = process.argv.length > 3 ? process.argv.slice(3) : benchModels();
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
@@ -52,10 +56,23 @@ for (const threads of counts) {
     const res = { ours: [], ort: [] };
     for (const order of [['ours', 'ort'], ['ort', 'ours']])
       for (const engine of order) res[engine].push(runOne(engine, threads, model, specs, files[engine]));
+    // Creation: fresh processes in alternating pairs, each a cold and a warm create.
+    const made = { ours: [], ort: [] };
+    const createRatio = { cold: [], warm: [] };
+    for (let i = 0; i < creates; i++) {
+      const pair = {};
+      for (const engine of i % 2 ? ['ort', 'ours'] : ['ours', 'ort']) {
+        pair[engine] = JSON.parse(execFileSync(process.execPath, ['bench/run-create.mjs', engine, String(threads), model],
+          { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').find((l) => l.startsWith('{')));
+        made[engine].push(pair[engine]);
+      }
+      createRatio.cold.push(pair.ours.create / pair.ort.create);
+      createRatio.warm.push(pair.ours.createWarm / pair.ort.createWarm);
+    }
     const sum = (engine) => ({
       median: median(res[engine].flatMap((r) => r.times)),
-      create: median(res[engine].map((r) => r.create)),
-      createWarm: median(res[engine].map((r) => r.createWarm)),
+      create: median(made[engine].map((r) => r.create)),
+      createWarm: median(made[engine].map((r) => r.createWarm)),
       peakRssMB: Math.max(...res[engine].map((r) => r.peakRssMB)),
       wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
@@ -65,7 +82,8 @@ for (const threads of counts) {
     const paired = script('bench/run-paired.mjs');
     // onnx-wasm's speed-up over 1 thread, paired (its two sessions in one process).
     const scaling = threads > 1 ? script('bench/run-scaling.mjs') : null;
-    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, scaling, outputDiff: relDiff(files.ours, files.ort) };
+    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, scaling, outputDiff: relDiff(files.ours, files.ort),
+      creates, createRatio: { cold: median(createRatio.cold), warm: median(createRatio.warm) } };
     rows.push(row);
     console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)}` +
       (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(2)}x` : ''));
@@ -76,17 +94,20 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
   `median of ${runs} runs per engine (each engine in its own processes, alternating, warm-up runs each: at least 5 and 1 s); ` +
-  'create = cold (first session in a fresh process, wasm start included) / warm (a second session); ' +
-  'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water; ' +
+  `create = cold (first session in a fresh process, wasm start included) / warm (a second session while the first is alive), medians of ${creates} processes per engine ` +
+  `(bench/run-create.mjs, in alternating pairs); create ratio = the median of the pairs' ratios, cold / warm; ` +
+  'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water, or for onnx-wasm ' +
+  'what it grew it to before parsing a model of more than 8 MB; ' +
   'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|; ' +
   `paired ratio = both engines in one process, runs interleaved, median of ${runs} rounds' ratios (bench/run-paired.mjs); ` +
   `speed-up = onnx-wasm's over 1 thread, its 1-thread and n-thread sessions paired the same way (bench/run-scaling.mjs).\n\n` +
-  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | create ratio (cold / warm) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
   md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ` +
     `${r.scaling ? r.scaling.speedup.toFixed(2) + 'x' : '—'} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
+    `${r.createRatio.cold.toFixed(2)} / ${r.createRatio.warm.toFixed(2)} | ` +
     `${r.ours.wasmMemoryMB.toFixed(0)} / ${r.ort.wasmMemoryMB.toFixed(0)} | ` +
     `${r.ours.peakRssMB.toFixed(0)} / ${r.ort.peakRssMB.toFixed(0)} | ${r.outputDiff.toExponential(1)} |\n`;
 }

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+// One session-creation measurement: a fresh process, one engine, one thread count, one model.
+// Cold: the first session in the process (the engine's wasm start included); warm: a second
+// session of the same model while the first is alive. bench/bench.mjs runs these in
+// alternating pairs (ours, ort, then ort, ours), as creation times swing between processes.
+// Usage: node bench/run-create.mjs ours|ort threads model.onnx
+// Prints one JSON line.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import * as onnxWasm from 'onnx-wasm';
+
+const require = createRequire(import.meta.url);
+const [engine, threads, model] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
+let api;
+if (engine === 'ort') {
+  api = require('onnxruntime-web');
+  api.env.wasm.numThreads = threads;
+  api.env.logLevel = 'error';
+} else {
+  api = onnxWasm;
+  api.env.numThreads = threads;
+}
+const options = engine === 'ort' ? { logSeverityLevel: 3 } : {};
+const bytes = new Uint8Array(fs.readFileSync(model));
+let t = performance.now();
+const first = await api.InferenceSession.create(bytes, options);
+const create = performance.now() - t;
+t = performance.now();
+const second = await api.InferenceSession.create(bytes, options);
+const createWarm = performance.now() - t;
+await second.release();
+await first.release();
+console.log(JSON.stringify({ engine, threads, create, createWarm }));
+process.exit(0);
