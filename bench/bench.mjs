@@ -8,11 +8,11 @@
 // ratios: on a machine whose speed drifts by 2x over minutes, the only ratio that drift does
 // not move; at more than 1 thread, onnx-wasm's speed-up over 1 thread paired the same way
 // (bench/run-scaling.mjs). Session creation is measured apart (bench/run-create.mjs): a cold and
-// a warm create per fresh process, `creates` pairs of processes (ours, ort, then ort, ours),
+// a warm create (after runs) per fresh process, `creates` pairs of processes (ours, ort, then ort, ours),
 // medians and the median of each pair's ratio. Outputs are compared before the timings are
 // reported. At 1 and 2 threads (more where the machine has more cores). Writes
 // bench/results/latest.{json,md} and prints the table.
-// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]; CREATES=n sets the creation pairs (5).
+// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]; CREATES=n sets the creation pairs (4).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +22,7 @@ import { InferenceSession } from 'onnx-wasm';
 import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
-const creates = Number(process.env.CREATES || 5);
+const creates = Number(process.env.CREATES || 4);
 const models = process.argv.length > 3 ? process.argv.slice(3) : benchModels();
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
@@ -62,7 +62,7 @@ for (const threads of counts) {
     for (let i = 0; i < creates; i++) {
       const pair = {};
       for (const engine of i % 2 ? ['ort', 'ours'] : ['ours', 'ort']) {
-        pair[engine] = JSON.parse(execFileSync(process.execPath, ['bench/run-create.mjs', engine, String(threads), model],
+        pair[engine] = JSON.parse(execFileSync(process.execPath, ['bench/run-create.mjs', engine, String(threads), model, JSON.stringify(specs)],
           { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').find((l) => l.startsWith('{')));
         made[engine].push(pair[engine]);
       }
@@ -94,7 +94,7 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
   `median of ${runs} runs per engine (each engine in its own processes, alternating, warm-up runs each: at least 5 and 1 s); ` +
-  `create = cold (first session in a fresh process, wasm start included) / warm (a second session while the first is alive), medians of ${creates} processes per engine ` +
+  `create = cold (first session in a fresh process, wasm start included) / warm (a second session while the first is alive, after it ran: at least 5 runs and 1 s), medians of ${creates} processes per engine ` +
   `(bench/run-create.mjs, in alternating pairs); create ratio = the median of the pairs' ratios, cold / warm; ` +
   'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water, or for onnx-wasm ' +
   'what it grew it to before parsing a model of more than 8 MB; ' +
