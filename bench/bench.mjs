@@ -30,11 +30,14 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-bench-'));
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
-function runOne(engine, threads, model, specs, outFile) {
-  const out = execFileSync(process.execPath,
-    ['bench/run-one.mjs', engine, String(threads), String(Math.ceil(runs / 2)), model, outFile, JSON.stringify(specs)],
-    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+// A bench script in a fresh Node process; its result is the one JSON line it prints.
+function runJson(args) {
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   return JSON.parse(out.split('\n').find((l) => l.startsWith('{')));
+}
+
+function runOne(engine, threads, model, specs, outFile) {
+  return runJson(['bench/run-one.mjs', engine, String(threads), String(Math.ceil(runs / 2)), model, outFile, JSON.stringify(specs)]);
 }
 
 // max |a - b| over max |b|: one number for float and int8 models alike.
@@ -62,8 +65,7 @@ for (const threads of counts) {
     for (let i = 0; i < creates; i++) {
       const pair = {};
       for (const engine of i % 2 ? ['ort', 'ours'] : ['ours', 'ort']) {
-        pair[engine] = JSON.parse(execFileSync(process.execPath, ['bench/run-create.mjs', engine, String(threads), model, JSON.stringify(specs)],
-          { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').find((l) => l.startsWith('{')));
+        pair[engine] = runJson(['bench/run-create.mjs', engine, String(threads), model, JSON.stringify(specs)]);
         made[engine].push(pair[engine]);
       }
       createRatio.cold.push(pair.ours.create / pair.ort.create);
@@ -76,9 +78,7 @@ for (const threads of counts) {
       peakRssMB: Math.max(...res[engine].map((r) => r.peakRssMB)),
       wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
-    const script = (file) => JSON.parse(execFileSync(process.execPath,
-      [file, String(threads), String(runs), model, JSON.stringify(specs)],
-      { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').find((l) => l.startsWith('{')));
+    const script = (file) => runJson([file, String(threads), String(runs), model, JSON.stringify(specs)]);
     const paired = script('bench/run-paired.mjs');
     // onnx-wasm's speed-up over 1 thread, paired (its two sessions in one process).
     const scaling = threads > 1 ? script('bench/run-scaling.mjs') : null;

@@ -15,17 +15,9 @@ if (child) {
   const memoryBytes = trackWasmMemory();
 
   const [engine, model, tiny, specsJson] = process.argv.slice(3);
-  const { createRequire } = await import('node:module');
   const { makeFeeds } = await import('./input.mjs');
-  let api;
-  if (engine === 'ort') {
-    api = createRequire(import.meta.url)('onnxruntime-web');
-    api.env.wasm.numThreads = 1;
-    api.env.logLevel = 'error';
-  } else {
-    api = await import('onnx-wasm');
-    api.env.numThreads = 1;
-  }
+  const { benchEngine } = await import('./engine.mjs');
+  const { api } = benchEngine(engine, 1);
   const bytes = new Uint8Array(fs.readFileSync(model));
   const anchor = await api.InferenceSession.create(new Uint8Array(fs.readFileSync(tiny)));  // the engine, started
   const heap = async () => (engine === 'ours' ? (await api.memoryInfo()).heapBytes : 0);

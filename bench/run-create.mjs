@@ -7,30 +7,18 @@
 // ort, then ort, ours), as creation times swing between processes.
 // Usage: node bench/run-create.mjs ours|ort threads model.onnx inputSpecsJson
 // Prints one JSON line.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import * as onnxWasm from 'onnx-wasm';
+import { benchEngine, warmUp } from './engine.mjs';
 import { makeFeeds } from './input.mjs';
 
-const require = createRequire(import.meta.url);
 const [engine, threads, model, specs] = [process.argv[2], Number(process.argv[3]), process.argv[4], JSON.parse(process.argv[5])];
-let api;
-if (engine === 'ort') {
-  api = require('onnxruntime-web');
-  api.env.wasm.numThreads = threads;
-  api.env.logLevel = 'error';
-} else {
-  api = onnxWasm;
-  api.env.numThreads = threads;
-}
-const options = engine === 'ort' ? { logSeverityLevel: 3 } : {};
+const { api, options } = benchEngine(engine, threads);
 const bytes = new Uint8Array(fs.readFileSync(model));
 let t = performance.now();
 const first = await api.InferenceSession.create(bytes, options);
 const create = performance.now() - t;
 const feeds = makeFeeds(specs, api.Tensor);
-const warmStart = performance.now();
-for (let i = 0; i < 5 || performance.now() - warmStart < 1000; i++) await first.run(feeds);
+await warmUp(first, feeds);
 t = performance.now();
 const second = await api.InferenceSession.create(bytes, options);
 const createWarm = performance.now() - t;

@@ -6,29 +6,19 @@
 // runs the seeded input, writes the first output to `outFile` for bench.mjs to compare,
 // then warm-up runs (at least 5 and at least 1 s of them, as in the Chromium bench: V8 compiles
 // wasm with its baseline compiler first and recompiles hot functions optimized in the
-// background, which lands inside the first runs), `runs` timed runs, then a second (warm) create.
+// background, which lands inside the first runs), `runs` timed runs, then a second (warm) create
+// (part of the process's peak RSS; the table's creation columns come from bench/run-create.mjs).
 // Usage: node bench/run-one.mjs ours|ort threads runs model.onnx outFile inputSpecsJson
 // Prints one JSON line.
-import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import * as onnxWasm from 'onnx-wasm';
+import { benchEngine, warmUp } from './engine.mjs';
 import { makeFeeds } from './input.mjs';
 import { trackWasmMemory } from './wasm-memory.mjs';
 
 const wasmMemory = trackWasmMemory();
-const require = createRequire(import.meta.url);
 const [engine, threads, runs, model, outFile, specs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]),
   process.argv[5], process.argv[6], JSON.parse(process.argv[7])];
-let api;
-if (engine === 'ort') {
-  api = require('onnxruntime-web');
-  api.env.wasm.numThreads = threads;
-  api.env.logLevel = 'error';
-} else {
-  api = onnxWasm;
-  api.env.numThreads = threads;
-}
-const options = engine === 'ort' ? { logSeverityLevel: 3 } : {};
+const { api, options } = benchEngine(engine, threads);
 
 const bytes = new Uint8Array(fs.readFileSync(model));
 let t = performance.now();
@@ -37,8 +27,7 @@ const create = performance.now() - t;
 const feeds = makeFeeds(specs, api.Tensor);
 const first = (await session.run(feeds))[session.outputNames[0]];
 fs.writeFileSync(outFile, Buffer.from(new Float32Array(Array.from(first.data, Number)).buffer));
-const warmStart = performance.now();
-for (let i = 0; i < 5 || performance.now() - warmStart < 1000; i++) await session.run(feeds);
+await warmUp(session, feeds);
 const times = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
