@@ -13,6 +13,7 @@
 #include "xnnpack/config.h"
 #include "xnnpack/microkernel-type.h"
 #include "xnnpack/pack.h"
+#include "xnn/packing_threads.h"
 
 namespace onnxwasm {
 namespace {
@@ -127,11 +128,14 @@ void (*volatile kPackBlock)(const PackedWeights::Igemm&, const float*, size_t, s
 
 // All of `w`'s blocks; `extra_bytes` are left after each (XNNPACK's room for other data).
 void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, void* packed) {
-  const size_t row = w.taps * w.in;
+  const size_t row = w.taps * w.in, block_bytes = (row + 1) * nr * sizeof(float) + extra_bytes;
+  const size_t blocks = (w.out + nr - 1) / nr;
   auto* dst = static_cast<uint8_t*>(packed);
-  for (size_t block = 0; block < w.out; block += nr, dst += (row + 1) * nr * sizeof(float) + extra_bytes)
-    kPackBlock(w, w.kernel + (w.order == PackedWeights::Order::kIo ? block : block * row), std::min(nr, w.out - block), nr,
-               w.bias != nullptr ? w.bias + block : nullptr, reinterpret_cast<float*>(dst));
+  for_each_packing_block(blocks, blocks * block_bytes, [&](size_t b) {
+    const size_t first = b * nr;
+    kPackBlock(w, w.kernel + (w.order == PackedWeights::Order::kIo ? first : first * row), std::min(nr, w.out - first), nr,
+               w.bias != nullptr ? w.bias + first : nullptr, reinterpret_cast<float*>(dst + b * block_bytes));
+  });
 }
 
 // XNNPACK's f32 GEMM packings for kr = sr = 1, each group's weights in `order`.

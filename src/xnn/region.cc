@@ -13,6 +13,7 @@
 #include "xnn/gemm_order.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
+#include "xnn/packing_threads.h"
 #include "xnn/winograd.h"
 #include "xnnpack/operator-type.h"
 #include "xnnpack/operator.h"
@@ -181,6 +182,8 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   }
   if (st.is_ok()) st = b.finish(*p.nodes[r->nodes_.back()].node);
   if (st.is_ok()) owned_by(r->nodes_.back());  // the layout changes back at the region's outputs
+  // Operators pack their weights as the runtime creates them, on the session's threads.
+  PackingThreads packing(pool);
   if (st.is_ok())
     // Workers yield after each region instead of spinning: a page, another engine or the
     // next reference kernel needs those cores (2-core machines lose half their speed otherwise).

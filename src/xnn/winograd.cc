@@ -23,6 +23,7 @@
 #include "xnnpack/microparams.h"
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
+#include "xnn/packing_threads.h"
 
 namespace onnxwasm {
 namespace {
@@ -279,8 +280,11 @@ PackBlock volatile kPackBlock2 = pack_block<2>, kPackBlock4 = pack_block<4>;
 template <size_t M>
 void pack(const float* oihw, const float* bias, size_t out, size_t in, size_t nr, size_t packed_floats, float* dst) {
   PackBlock block = M == 2 ? kPackBlock2 : kPackBlock4;
-  for (size_t first = 0; first < out; first += nr)
+  const size_t blocks = (out + nr - 1) / nr;
+  for_each_packing_block(blocks, (M + 2) * (M + 2) * packed_floats * sizeof(float), [&](size_t b) {
+    const size_t first = b * nr;
     block(oihw, bias, first, std::min(nr, out - first), in, nr, packed_floats, dst + first * (in + 1));
+  });
 }
 
 template <size_t M>
