@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The two engines as the Node bench processes use them: the same API (InferenceSession,
-// Tensor), set to a thread count, and the warm-up every timed measurement starts from.
+// Tensor), set to a thread count; a timed session creation; and the warm-up every timed
+// measurement starts from.
 import { createRequire } from 'node:module';
 import * as onnxWasm from 'onnx-wasm';
 
@@ -23,4 +24,11 @@ export function benchEngine(engine, threads) {
 export async function warmUp(session, feeds) {
   const start = performance.now();
   for (let i = 0; i < 5 || performance.now() - start < 1000; i++) await session.run(feeds);
+}
+
+// { session, ms }: one InferenceSession.create of `bytes`, timed.
+export async function timedCreate(api, bytes, options) {
+  const start = performance.now();
+  const session = await api.InferenceSession.create(bytes, options);
+  return { session, ms: performance.now() - start };
 }

@@ -8,21 +8,16 @@
 // Usage: node bench/run-create.mjs ours|ort threads model.onnx inputSpecsJson
 // Prints one JSON line.
 import fs from 'node:fs';
-import { benchEngine, warmUp } from './engine.mjs';
+import { benchEngine, timedCreate, warmUp } from './engine.mjs';
 import { makeFeeds } from './input.mjs';
 
 const [engine, threads, model, specs] = [process.argv[2], Number(process.argv[3]), process.argv[4], JSON.parse(process.argv[5])];
 const { api, options } = benchEngine(engine, threads);
 const bytes = new Uint8Array(fs.readFileSync(model));
-let t = performance.now();
-const first = await api.InferenceSession.create(bytes, options);
-const create = performance.now() - t;
-const feeds = makeFeeds(specs, api.Tensor);
-await warmUp(first, feeds);
-t = performance.now();
-const second = await api.InferenceSession.create(bytes, options);
-const createWarm = performance.now() - t;
-await second.release();
-await first.release();
-console.log(JSON.stringify({ engine, threads, create, createWarm }));
+const first = await timedCreate(api, bytes, options);
+await warmUp(first.session, makeFeeds(specs, api.Tensor));
+const second = await timedCreate(api, bytes, options);
+await second.session.release();
+await first.session.release();
+console.log(JSON.stringify({ engine, threads, create: first.ms, createWarm: second.ms }));
 process.exit(0);

@@ -6,8 +6,8 @@
 // runs the seeded input, writes the first output to `outFile` for bench.mjs to compare,
 // then warm-up runs (at least 5 and at least 1 s of them, as in the Chromium bench: V8 compiles
 // wasm with its baseline compiler first and recompiles hot functions optimized in the
-// background, which lands inside the first runs), `runs` timed runs, then a second (warm) create
-// (part of the process's peak RSS; the table's creation columns come from bench/run-create.mjs).
+// background, which lands inside the first runs), `runs` timed runs, then a second session
+// (part of the process's peak RSS; creation is timed by bench/run-create.mjs).
 // Usage: node bench/run-one.mjs ours|ort threads runs model.onnx outFile inputSpecsJson
 // Prints one JSON line.
 import fs from 'node:fs';
@@ -21,9 +21,7 @@ const [engine, threads, runs, model, outFile, specs] = [process.argv[2], Number(
 const { api, options } = benchEngine(engine, threads);
 
 const bytes = new Uint8Array(fs.readFileSync(model));
-let t = performance.now();
 const session = await api.InferenceSession.create(bytes, options);
-const create = performance.now() - t;
 const feeds = makeFeeds(specs, api.Tensor);
 const first = (await session.run(feeds))[session.outputNames[0]];
 fs.writeFileSync(outFile, Buffer.from(new Float32Array(Array.from(first.data, Number)).buffer));
@@ -36,12 +34,10 @@ for (let i = 0; i < runs; i++) {
 }
 // The wasm heap's high-water with one session created and run.
 const wasmMemoryMB = wasmMemory() / 1048576;
-t = performance.now();
 const second = await api.InferenceSession.create(bytes, options);
-const createWarm = performance.now() - t;
 await second.release();
 await session.release();
 // Peak resident memory of this process (engine, model, wasm heap and Node itself).
 const peakRssMB = process.resourceUsage().maxRSS / 1024;
-console.log(JSON.stringify({ engine, threads, times, create, createWarm, peakRssMB, wasmMemoryMB }));
+console.log(JSON.stringify({ engine, threads, times, peakRssMB, wasmMemoryMB }));
 process.exit(0);

@@ -20,7 +20,7 @@ PackingThreads::PackingThreads(pthreadpool* pool) : previous_(current_pool) { cu
 PackingThreads::~PackingThreads() { current_pool = previous_; }
 
 void for_each_packing_block(size_t n, size_t bytes, void (*fn)(void* context, size_t i), void* context) {
-  if (current_pool == nullptr || n < 2 || bytes < kMinParallelBytes || pthreadpool_get_threads_count(current_pool) < 2) {
+  if (current_pool == nullptr || n < 2 || bytes < kMinParallelBytes) {
     for (size_t i = 0; i < n; i++) fn(context, i);
     return;
   }
