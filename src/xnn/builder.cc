@@ -101,17 +101,29 @@ Result<uint32_t> XnnBuilder::define(const Dims& dims, const void* data, uint32_t
   return id;
 }
 
-bool XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps, bool oihw) {
+// The weights as the region's cache would pack them, or nothing where it would not.
+std::optional<PackedWeights::Igemm> XnnBuilder::packable(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps,
+                                                         PackedWeights::Order order, size_t stride) const {
   auto data = [&](uint32_t id) {
     auto it = static_data_.find(id);
     return static_cast<const float*>(it == static_data_.end() ? nullptr : it->second);
   };
   if (weights_ == nullptr || data(filter) == nullptr || (bias != XNN_INVALID_VALUE_ID && data(bias) == nullptr) ||
       !PackedWeights::packs_conv(out, in))
-    return false;
-  weights_->expect_igemm({data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps,
-                          oihw ? PackedWeights::Order::kOihw : PackedWeights::Order::kOhwi, 0});
-  return true;
+    return std::nullopt;
+  return PackedWeights::Igemm{data(filter), bias == XNN_INVALID_VALUE_ID ? nullptr : data(bias), out, in, taps, order, stride};
+}
+
+bool XnnBuilder::expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps, bool oihw) {
+  auto w = packable(filter, bias, out, in, taps, oihw ? PackedWeights::Order::kOihw : PackedWeights::Order::kOhwi, 0);
+  if (w) weights_->expect_igemm(*w);
+  return w.has_value();
+}
+
+void XnnBuilder::expect_fully_connected(uint32_t filter, uint32_t bias, size_t out, size_t in, bool transposed) {
+  auto w = packable(filter, bias, out, in, 1, transposed ? PackedWeights::Order::kIo : PackedWeights::Order::kOhwi,
+                    transposed ? out : 0);
+  if (w) weights_->expect_fully_connected(*w);
 }
 
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {

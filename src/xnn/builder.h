@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <xnnpack.h>
@@ -77,6 +78,9 @@ class XnnBuilder {
   // cache packs it itself. False, and nothing done, where the cache would not (see
   // PackedWeights::packs_conv): XNNPACK then packs it, from OHWI.
   bool expect_igemm(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps, bool oihw = false);
+  // Float fully-connected `filter` (out x in, or in x out when `transposed`: MatMul's) with
+  // `bias`: the region's weights cache packs it where it can (else XNNPACK does, as before).
+  void expect_fully_connected(uint32_t filter, uint32_t bias, size_t out, size_t in, bool transposed);
   void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
   const void* packed_bytes(const void* data, size_t size, int source);
@@ -124,6 +128,8 @@ class XnnBuilder {
   const std::vector<int>& referenced_constants() const { return referenced_; }
 
  private:
+  std::optional<PackedWeights::Igemm> packable(uint32_t filter, uint32_t bias, size_t out, size_t in, size_t taps,
+                                               PackedWeights::Order order, size_t stride) const;
   Result<uint32_t> define(const Dims& dims, const void* data, uint32_t external_id, uint32_t flags,
                           const Node& node);
   const Program& program_;

@@ -12,6 +12,7 @@
 #include "xnnpack/common.h"
 #include "xnnpack/config.h"
 #include "xnnpack/microkernel-type.h"
+#include "xnnpack/operator-type.h"
 #include "xnnpack/pack.h"
 #include "xnn/packing_threads.h"
 
@@ -176,9 +177,21 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   // flag would mean another layout. A declined OIHW kernel stays listed: finalize() fails.
   // (Only shapes packs_conv() accepts were listed.)
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
-  const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
-                         static_cast<uint32_t>(xnn_microkernel_type_igemm);
-  if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  if (it->fully_connected) {
+    // A fully-connected operator's seed: out ^ in ^ nr ^ kr ^ sr ^ extra bytes (0) ^ operator
+    // type, inverted with XNN_FLAG_TRANSPOSE_WEIGHTS. Another (XNNPACK's nr = 2 kernels for
+    // fewer than nr outputs) is XNNPACK's to pack.
+    const uint32_t seed = static_cast<uint32_t>(it->out) ^ static_cast<uint32_t>(it->in) ^ config->nr ^ 1u ^ 1u ^
+                          static_cast<uint32_t>(xnn_operator_type_fully_connected_nc_f32);
+    if (key->seed != (it->order == Order::kIo ? ~seed : seed)) {
+      w->igemm_.erase(it);
+      return kNotFound;
+    }
+  } else {
+    const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
+                           static_cast<uint32_t>(xnn_microkernel_type_igemm);
+    if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  }
   const Igemm c = *it;
   w->igemm_.erase(it);
   const size_t nr = config->nr;
@@ -188,7 +201,10 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   if (packed == nullptr) return kNotFound;  // XNNPACK's own reservation fails the same way
   pack_igemm(c, nr, 0, packed);
   if (w->on_packed_) w->on_packed_(key->kernel, key->bias);
-  w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});
+  // A convolution asks again (look_up_or_insert, without a pointer); a fully-connected one takes
+  // this offset.
+  if (c.fully_connected) w->fully_connected_packed_++;
+  else w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});
   return w->buffers_.size() - 1;
 }
 

@@ -42,15 +42,23 @@ class PackedWeights {
     size_t out, in, taps;
     Order order;
     size_t stride;  // kIo only
+    // A fully-connected operator's (taps 1; kIo: MatMul's, or Gemm's without transB): XNNPACK
+    // would otherwise zero its whole buffer before packing it.
+    bool fully_connected = false;
   };
   // Whether a convolution of this shape is always packed here, never by XNNPACK.
   static bool packs_conv(size_t out, size_t in);
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
+  // XNNPACK's f32 fully-connected operator with these weights (out x in; kIo: transposed, with
+  // XNN_FLAG_TRANSPOSE_WEIGHTS) is packed here when it looks them up, in the same layout.
+  void expect_fully_connected(const Igemm& w) { igemm_.push_back(w), igemm_.back().fully_connected = true; }
   // After xnn_create_runtime: nothing more is packed (XNNPACK checks this before each setup).
   // Fails if XNNPACK never looked up a kernel given in OIHW order (it packed it some other
   // way, as if it were OHWI).
   Status finalize();
   size_t bytes() const { return bytes_; }
+  // Fully-connected operators packed here (expect_fully_connected) rather than by XNNPACK.
+  int fully_connected_packed() const { return fully_connected_packed_; }
 
  private:
   static size_t look_up(void* self, const xnn_weights_cache_look_up_key* key);
@@ -66,6 +74,7 @@ class PackedWeights {
   std::vector<std::pair<const void*, size_t>> packed_here_;  // kernel -> offset, packed by look_up
   std::vector<void*> buffers_;  // an operator's "offset" is its index here
   size_t bytes_ = 0;
+  int fully_connected_packed_ = 0;
   bool finalized_ = false;
 };
 

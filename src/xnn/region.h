@@ -44,6 +44,8 @@ class XnnRegion {
   int winograd_convolutions() const { return winograd_; }
   // GEMM/IGEMM operators whose weights outgrow the cache, run column blocks first (gemm_order.h).
   int column_ordered_products() const { return column_ordered_; }
+  // Float fully-connected operators whose weights the region's cache packed (packed_weights.h).
+  int fully_connected_packed() const;
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
   // Bytes of packed weights, and of XNNPACK's activation memory (its workspace).

@@ -45,7 +45,7 @@ Status lower_gemm(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
     for (int64_t j = 0; j < cols; j++) bv[j] = beta * C->data<float>()[C->size() == 1 ? 0 : j];
     OW_ASSIGN_OR_RETURN(bias, b->packed_tensor(std::move(bv), {cols}, pn.inputs[2], n));
   }
-  (void)k;
+  b->expect_fully_connected(filter, bias, static_cast<size_t>(cols), static_cast<size_t>(k), !trans_b);
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
   return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, bias, out,
                                               trans_b ? 0 : XNN_FLAG_TRANSPOSE_WEIGHTS),
@@ -73,6 +73,7 @@ Status lower_matmul(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
     return xnn_check(xnn_define_batch_matrix_multiply(b->subgraph(), in, rhs, out, 0), "xnn_define_batch_matrix_multiply", n);
   }
   OW_ASSIGN_OR_RETURN(uint32_t filter, b->packed_view(pn.inputs[1], B, n));
+  b->expect_fully_connected(filter, XNN_INVALID_VALUE_ID, static_cast<size_t>(B[1]), static_cast<size_t>(B[0]), true);
   OW_ASSIGN_OR_RETURN(uint32_t out, b->output(pn.outputs[0], Layout::kNative, n));
   return xnn_check(xnn_define_fully_connected(b->subgraph(), -INFINITY, INFINITY, in, filter, XNN_INVALID_VALUE_ID,
                                               out, XNN_FLAG_TRANSPOSE_WEIGHTS),

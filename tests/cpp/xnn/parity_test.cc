@@ -641,3 +641,30 @@ TEST_CASE("products with weights past the cache run column blocks first and matc
                     int8 ? 0.0501f : 1e-4f, kind != kSmall);
   }
 }
+
+// Float Gemm (transB 0 and 1, a bias or none) and MatMul with constant weights: the region's
+// cache packs them when XNNPACK's fully-connected operator looks them up (XNNPACK would zero
+// the whole buffer first, then pack), outputs off XNNPACK's 8-column blocks included; fewer
+// outputs than a block take XNNPACK's 2-column kernels, which XNNPACK packs itself. At 2 and
+// 1 threads against the reference kernels.
+TEST_CASE("float fully-connected weights are packed by the region and match the reference", "[xnn]") {
+  for (int iter = 0; iter < 8; iter++) {
+    INFO("iteration " << iter);
+    std::mt19937 rng(900 + iter);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    const int64_t k = pick(rng, 1, 45), n = iter == 7 ? 5 : pick(rng, 8, 43), rows = pick(rng, 1, 6);
+    std::string x = feed_input(g, feeds, "x", {rows, k}, rng());
+    std::string y;
+    if (iter % 3 == 0) {
+      y = g.node("MatMul", {x, g.constant("w", random_tensor({k, n}, rng()))});
+    } else {
+      const bool trans_b = iter % 3 == 2;
+      std::vector<std::string> ins = {x, g.constant("w", random_tensor(trans_b ? Dims{n, k} : Dims{k, n}, rng()))};
+      if (iter % 2) ins.push_back(g.constant("c", random_tensor({n}, rng())));
+      y = g.node("Gemm", ins, {attr_i("transB", trans_b ? 1 : 0)});
+    }
+    g.output(g.node("Relu", {y}));
+    check_xnn_graph(g, feeds, "(1 fully-connected weights packed by the region)", 1e-4f, 1e-5f, n >= 8);
+  }
+}
