@@ -172,9 +172,6 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   auto* w = static_cast<PackedWeights*>(self);
   auto it = std::find_if(w->igemm_.begin(), w->igemm_.end(), [&](const Igemm& c) { return c.kernel == key->kernel; });
   if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_) return kNotFound;
-  // XNNPACK's seed: groups ^ in ^ out ^ nr ^ kr ^ sr ^ kernel type ^ operator flags. What is
-  // left after the known terms are the flags (and, for a GEMM, GEMM ^ IGEMM = 2); a depthwise
-  // flag would mean another layout. A declined OIHW kernel stays listed: finalize() fails.
   // (Only shapes packs_conv() accepts were listed.)
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
   if (it->fully_connected) {
@@ -188,6 +185,10 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
       return kNotFound;
     }
   } else {
+    // A convolution's seed: groups ^ in ^ out ^ nr ^ kr ^ sr ^ kernel type ^ operator flags.
+    // What is left after the known terms are the flags (and, for a GEMM, GEMM ^ IGEMM = 2); a
+    // depthwise flag would mean another layout. A declined OIHW kernel stays listed: finalize()
+    // fails.
     const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
                            static_cast<uint32_t>(xnn_microkernel_type_igemm);
     if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;

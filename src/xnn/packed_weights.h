@@ -7,7 +7,9 @@
 // weights, not two). Each region packs its own weights; "found" only means packed here: float
 // convolutions without groups (expect_igemm) are packed by a SIMD transpose when XNNPACK looks
 // them up, straight from ONNX's OIHW order (XNNPACK wants OHWI, and packs IGEMM weights with
-// its scalar reference code): no reordered copy of the weights is made.
+// its scalar reference code): no reordered copy of the weights is made. Float Gemm/MatMul
+// weights (expect_fully_connected) are packed the same way when XNNPACK's fully-connected
+// operator looks them up, so XNNPACK skips zeroing its whole buffer before packing it.
 #pragma once
 #include <cstddef>
 #include <functional>
