@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "xnnpack/subgraph.h"
+
 namespace onnxwasm {
 
 Dims dims_in_layout(const Dims& d, Layout layout) {
@@ -126,6 +128,21 @@ void XnnBuilder::expect_fully_connected(uint32_t filter, uint32_t bias, size_t o
   if (w) weights_->expect_fully_connected(*w);
 }
 
+const void* XnnBuilder::expect_qs8_conv(int source, const Tensor& kernel, const void* bias, size_t out, size_t in, size_t taps,
+                                         size_t fold, uint32_t input, uint32_t output, const std::vector<float>& kernel_scale) {
+  // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
+  if (weights_ == nullptr || !PackedWeights::packs_qs8_conv() || (out == 1 && in * fold == 1)) return nullptr;
+  // The scales and zero point XNNPACK's operator will be created with (subgraph/convolution-2d.c).
+  const xnn_value &x = subgraph_->values[input], &y = subgraph_->values[output];
+  PackedWeights::Qs8Conv c{kernel.data<int8_t>(), static_cast<const int32_t*>(bias), out, in, taps, fold, x.quantization.zero_point,
+                           std::vector<float>(out)};
+  for (size_t o = 0; o < out; o++) c.requantization_scale[o] = x.quantization.scale * kernel_scale[o] / y.quantization.scale;
+  weights_->expect_qs8_conv(std::move(c));
+  PackSource s;
+  s.constant = source;
+  return add_pack_source(std::move(s), kernel.raw());
+}
+
 Result<uint32_t> XnnBuilder::static_tensor(std::vector<float> data, const Dims& dims, const Node& node) {
   // XNNPACK may read up to 16 bytes past static data. A fresh vector sized once: growing
   // `data` in place could double its capacity, and this one lives as long as the runtime.
@@ -213,13 +230,17 @@ Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
   return packed_tensor(std::move(copy), dims, id, node);
 }
 
-const void* XnnBuilder::packed_bytes(const void* data, size_t size, int source) {
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+const void* XnnBuilder::packed_bytes(size_t size, int source, const std::function<void(uint8_t*)>& fill) {
   PackSource s;
   s.bytes.resize(size + 16);  // XNNPACK may read up to 16 bytes past static data (sized once: growing doubles)
-  std::copy(bytes, bytes + size, s.bytes.begin());
+  fill(s.bytes.data());
   s.constant = source;
   return add_pack_source(std::move(s), nullptr);
+}
+
+const void* XnnBuilder::packed_bytes(const void* data, size_t size, int source) {
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  return packed_bytes(size, source, [&](uint8_t* dst) { std::copy(bytes, bytes + size, dst); });
 }
 
 void XnnBuilder::packed(const void* kernel, const void* bias) {

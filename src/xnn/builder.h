@@ -81,9 +81,19 @@ class XnnBuilder {
   // Float fully-connected `filter` (out x in, or in x out when `transposed`: MatMul's) with
   // `bias`: the region's weights cache packs it where it can (else XNNPACK does, as before).
   void expect_fully_connected(uint32_t filter, uint32_t bias, size_t out, size_t in, bool transposed);
+  // A qint8 convolution's int8 `kernel` (OIHW: `out` x `in` x `taps`, constant `source`'s
+  // quantized data; `fold`: PackedWeights::Qs8Conv's) with the int32 `bias` data (or null), from
+  // xnn value `input` to `output`: the region's cache packs it straight from OIHW. Returns the
+  // pointer to define the filter with (the kernel's own data), or null, and nothing done,
+  // where the cache would not pack it (then XNNPACK packs an OHWI copy).
+  const void* expect_qs8_conv(int source, const Tensor& kernel, const void* bias, size_t out, size_t in, size_t taps, size_t fold,
+                              uint32_t input, uint32_t output, const std::vector<float>& kernel_scale);
   void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
   const void* packed_bytes(const void* data, size_t size, int source);
+  // The same, `size` bytes that `fill` writes straight into the copy packing reads (weights
+  // reordered for XNNPACK need no copy of their own first).
+  const void* packed_bytes(size_t size, int source, const std::function<void(uint8_t*)>& fill);
   // After an operator packed `kernel` and `bias` (PackedWeights calls it): the copies made for
   // them are freed, and a constant every program read of which has now been packed is released
   // through the handoff, when the session gave one (a static session: nothing reads it again).

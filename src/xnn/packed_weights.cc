@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -41,6 +42,9 @@ Status PackedWeights::finalize() {
   for (const Igemm& c : igemm_)
     OW_CHECK(c.order != Order::kOihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution",
              c.out, c.in, c.taps);
+  for (const Qs8Conv& c : qs8_)
+    OW_CHECK(false, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu qint8 convolution", c.out, c.in,
+             c.taps);
   return Status::ok();
 }
 
@@ -48,6 +52,13 @@ bool PackedWeights::packs_conv(size_t out, size_t in) {
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
   // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
   return config != nullptr && config->log2_kr == 0 && config->log2_sr == 0 && config->nr > 0 && !(in == 1 && out == 1);
+}
+
+bool PackedWeights::packs_qs8_conv() {
+  const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
+  return config != nullptr && config->nr == 4 && config->log2_kr == 3 && config->log2_sr == 0 &&
+         config->pack_igemm_goki == reinterpret_cast<xnn_pack_conv_goki_w_fn>(xnn_pack_qs8_conv_goki_w) &&
+         config->pack_gemm_goi == reinterpret_cast<xnn_packw_gemm_goi_ukernel_fn>(xnn_pack_qs8_gemm_goi_w);
 }
 
 namespace {
@@ -139,6 +150,78 @@ void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, vo
   });
 }
 
+// XNNPACK's qs8 GEMM/IGEMM layout for kr = 8, sr = 1 (xnn_pack_qs8_conv_goki_w, then its
+// requantization scales as xnn_init_qs8_qc8w_scale_fp32_params writes them): per block of nr
+// outputs, nr int32 biases (less the input zero point times the output's weight sum), then for
+// each tap and each 8 input channels the nr outputs' 8 weights side by side, then nr float
+// scales; missing outputs and channels are zeros. One block per call (kPackQs8Block).
+constexpr size_t kQs8Kr = 8;
+size_t qs8_block_bytes(const PackedWeights::Qs8Conv& w, size_t nr) {
+  const size_t k_stride = (w.in * w.fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr;
+  return nr * (sizeof(int32_t) + w.taps / w.fold * k_stride + sizeof(float));
+}
+
+// An output's weights `src` (in input channels of kTaps taps each, fold 1) to their places in
+// each tap's rows (`to`: the output's first; tap_stride bytes from one tap to the next),
+// unrolled for the common tap counts.
+template <size_t kTaps>
+void scatter_taps(const int8_t* src, size_t in, size_t nr, size_t tap_stride, int8_t* to) {
+  for (size_t c = 0; c < in; c++, src += kTaps) {
+    int8_t* at = to + (c & ~(kQs8Kr - 1)) * nr + (c & (kQs8Kr - 1));
+    for (size_t ki = 0; ki < kTaps; ki++) at[ki * tap_stride] = src[ki];
+  }
+}
+
+// The sum of n int8 values.
+uint32_t sum_int8(const int8_t* v, size_t n) {
+  uint32_t sum = 0;
+  size_t i = 0;
+#ifdef __wasm_simd128__
+  v128_t acc = wasm_i32x4_splat(0);
+  for (; i + 16 <= n; i += 16)
+    acc = wasm_i32x4_add(acc, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(wasm_v128_load(v + i))));
+  sum = static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 0)) + static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 1)) +
+        static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 2)) + static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 3));
+#endif
+  for (; i < n; i++) sum += static_cast<uint32_t>(static_cast<int32_t>(v[i]));
+  return sum;
+}
+
+void pack_qs8_block(const PackedWeights::Qs8Conv& w, size_t first, size_t nr, uint8_t* dst) {
+  const size_t in = w.in, taps = w.taps, fold = w.fold, ks = taps / fold;
+  const size_t k_stride = (in * fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr, n = std::min(nr, w.out - first);
+  const size_t tap_stride = k_stride * nr;
+  std::fill(dst, dst + qs8_block_bytes(w, nr), uint8_t{0});
+  int8_t* weights = reinterpret_cast<int8_t*>(dst + nr * sizeof(int32_t));
+  uint8_t* scales = dst + nr * sizeof(int32_t) + ks * tap_stride;
+  for (size_t j = 0; j < n; j++) {
+    const int8_t* src = w.kernel + (first + j) * in * taps;
+    int8_t* to = weights + j * kQs8Kr;
+    if (fold == 1 && taps == 9) {
+      scatter_taps<9>(src, in, nr, tap_stride, to);
+    } else if (fold == 1 && taps == 1) {  // runs of 8 channels as they are
+      for (size_t c = 0; c < in; c += kQs8Kr) std::memcpy(to + c * nr, src + c, std::min(kQs8Kr, in - c));
+    } else {
+      for (size_t x = 0; x < fold; x++)
+        for (size_t c = 0; c < in; c++) {
+          const size_t k = x * in + c;  // the input channel XNNPACK sees
+          const int8_t* from = src + c * taps + x;
+          int8_t* at = to + (k & ~(kQs8Kr - 1)) * nr + (k & (kQs8Kr - 1));
+          for (size_t ki = 0; ki < ks; ki++) at[ki * tap_stride] = from[ki * fold];
+        }
+    }
+    // As XNNPACK: unsigned arithmetic, so a wrap is defined and the same.
+    const uint32_t bias = w.bias != nullptr ? static_cast<uint32_t>(w.bias[first + j]) : 0u;
+    const uint32_t sum = sum_int8(src, in * taps);
+    const int32_t packed_bias = static_cast<int32_t>(bias - sum * static_cast<uint32_t>(w.input_zero_point));
+    std::memcpy(dst + j * sizeof(int32_t), &packed_bias, sizeof(int32_t));
+    std::memcpy(scales + j * sizeof(float), &w.requantization_scale[first + j], sizeof(float));
+  }
+}
+
+// One block per call, as kPackBlock.
+void (*volatile kPackQs8Block)(const PackedWeights::Qs8Conv&, size_t, size_t, uint8_t*) = pack_qs8_block;
+
 // XNNPACK's f32 GEMM packings for kr = sr = 1, each group's weights in `order`.
 void pack_f32_gemm(PackedWeights::Order order, size_t g, size_t nc, size_t kc, size_t nr, size_t k_stride, const void* kernel,
                    const void* bias, void* packed_weights, size_t extra_bytes) {
@@ -170,6 +253,8 @@ void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, siz
 
 size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* key) {
   auto* w = static_cast<PackedWeights*>(self);
+  auto q = std::find_if(w->qs8_.begin(), w->qs8_.end(), [&](const Qs8Conv& c) { return c.kernel == key->kernel; });
+  if (q != w->qs8_.end()) return w->look_up_qs8(q, key);
   auto it = std::find_if(w->igemm_.begin(), w->igemm_.end(), [&](const Igemm& c) { return c.kernel == key->kernel; });
   if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_) return kNotFound;
   // (Only shapes packs_conv() accepts were listed.)
@@ -207,6 +292,27 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   if (c.fully_connected) w->fully_connected_packed_++;
   else w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});
   return w->buffers_.size() - 1;
+}
+
+size_t PackedWeights::look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_weights_cache_look_up_key* key) {
+  if (static_cast<const void*>(it->bias) != key->bias || finalized_) return kNotFound;
+  // The seed as a float convolution's (look_up), over XNNPACK's view: taps / fold taps of
+  // in * fold channels. A declined kernel stays listed: finalize() fails.
+  const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
+  const uint32_t known = 1u ^ static_cast<uint32_t>(it->in * it->fold) ^ static_cast<uint32_t>(it->out) ^ config->nr ^
+                         static_cast<uint32_t>(kQs8Kr) ^ 1u ^ static_cast<uint32_t>(xnn_microkernel_type_igemm);
+  if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  const Qs8Conv c = std::move(*it);
+  qs8_.erase(it);
+  const size_t nr = config->nr, blocks = (c.out + nr - 1) / nr, block_bytes = qs8_block_bytes(c, nr);
+  auto* packed = static_cast<uint8_t*>(reserve_space(
+      this, (blocks * block_bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT * XNN_ALLOCATION_ALIGNMENT));
+  if (packed == nullptr) return kNotFound;
+  for_each_packing_block(blocks, blocks * block_bytes, [&](size_t b) { kPackQs8Block(c, b * nr, nr, packed + b * block_bytes); });
+  if (on_packed_) on_packed_(key->kernel, key->bias);
+  qs8_packed_++;
+  packed_here_.push_back({key->kernel, buffers_.size() - 1});
+  return buffers_.size() - 1;
 }
 
 // Reserved space is owned from here on, so an operator that fails between reserving and

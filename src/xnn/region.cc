@@ -69,6 +69,7 @@ Status XnnRegion::reshape() {
 
 size_t XnnRegion::packed_bytes() const { return weights_ ? weights_->bytes() : 0; }
 int XnnRegion::fully_connected_packed() const { return weights_ ? weights_->fully_connected_packed() : 0; }
+int XnnRegion::qs8_packed() const { return weights_ ? weights_->qs8_packed() : 0; }
 
 // Milliseconds between two of XNNPACK's profiling timestamps.
 static double ms_between(const xnn_timestamp& a, const xnn_timestamp& b) {

@@ -46,6 +46,8 @@ class XnnRegion {
   int column_ordered_products() const { return column_ordered_; }
   // Float fully-connected operators whose weights the region's cache packed (packed_weights.h).
   int fully_connected_packed() const;
+  // qint8 convolutions whose weights the region's cache packed from OIHW (packed_weights.h).
+  int qs8_packed() const;
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
   // Bytes of packed weights, and of XNNPACK's activation memory (its workspace).

@@ -96,12 +96,15 @@ std::optional<Int8Weights> int8_weights(const Program& p, int weights, int64_t m
   return w;
 }
 
-// The qcint32 bias of int8_weights (XNN_INVALID_VALUE_ID: none).
-Result<uint32_t> define_int8_bias(const Int8Weights& w, int bias, XnnBuilder* b, const Node& n) {
+// The qcint32 bias of int8_weights (XNN_INVALID_VALUE_ID: none); `data`, if given, is set to
+// its values (null: none).
+Result<uint32_t> define_int8_bias(const Int8Weights& w, int bias, XnnBuilder* b, const Node& n, const void** data = nullptr) {
+  if (data) *data = nullptr;
   if (bias < 0) return XNN_INVALID_VALUE_ID;
   const int64_t m = static_cast<int64_t>(w.bias.size());
-  return b->define_channelwise(xnn_datatype_qcint32, {m}, w.bias_scale, b->packed_bytes(w.bias.data(), w.bias.size() * 4, bias),
-                               n);
+  const void* values = b->packed_bytes(w.bias.data(), w.bias.size() * 4, bias);
+  if (data) *data = values;
+  return b->define_channelwise(xnn_datatype_qcint32, {m}, w.bias_scale, values, n);
 }
 
 // XNNPACK's int8 GEMMs read the input channels of each kernel tap in blocks of 8 (kr * sr on
@@ -273,11 +276,14 @@ Result<bool> lower_fully_connected_qs8(const ProgramNode& pn, const Program& p, 
   if (!tail) return false;
   // XNNPACK's [m, k] (a per-channel filter's channels come first).
   const int8_t* q = iw->q->data<int8_t>();
-  std::vector<int8_t> w(static_cast<size_t>(m * k));
-  for (int64_t o = 0; o < m; o++)
-    for (int64_t i = 0; i < k; i++) w[static_cast<size_t>(o * k + i)] = trans_b ? q[o * k + i] : q[i * m + o];
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, k}, iw->scale,
-                                                             b->packed_bytes(w.data(), w.size(), pn.inputs[1]), n));
+  const void* w = b->packed_bytes(static_cast<size_t>(m * k), pn.inputs[1], [&](uint8_t* dst) {
+    int8_t* to = reinterpret_cast<int8_t*>(dst);
+    if (trans_b) std::copy(q, q + m * k, to);
+    else
+      for (int64_t o = 0; o < m; o++)
+        for (int64_t i = 0; i < k; i++) to[o * k + i] = q[i * m + o];
+  });
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {m, k}, iw->scale, w, n));
   OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNative, n));
   OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNative, b, n));
@@ -304,29 +310,39 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
   if (!tail) return false;
   const int relu = tail->relu;
   const int64_t group = attr_int(n, "group", 1);
-  std::vector<int8_t> ohwi(static_cast<size_t>(iw->q->size()));
-  oihw_to_ohwi(iw->q->data<int8_t>(), ohwi.data(), m, cg, kh * kw);
   uint32_t filter = XNN_INVALID_VALUE_ID;
-  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
+  const void* bias_data = nullptr;
+  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n, &bias_data));
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNHWC, n));
   const Dims out_dims = dims_in_layout(p.values[p.nodes[tail->quantize].outputs[0]].type.dims, Layout::kNHWC);
   OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNHWC, b, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
   const int64_t in_h = p.values[src].type.dims[2];
-  if (group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw)) {
+  const bool split = group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw);
+  if (split) {
     OW_ASSIGN_OR_RETURN(in, define_columns_as_channels(in, in_h, out_dims, cg, kw, win, *qin, b, n));
+  }
+  // Without groups the region's cache packs the kernel from OIHW; else XNNPACK packs OHWI,
+  // written straight into the bytes it packs from.
+  const void* ohwi = group == 1 ? b->expect_qs8_conv(pn.inputs[1], *iw->q, bias_data, static_cast<size_t>(m),
+                                                     static_cast<size_t>(cg), static_cast<size_t>(kh * kw),
+                                                     static_cast<size_t>(split ? kw : 1), in, out, wscale)
+                                : nullptr;
+  if (ohwi == nullptr)
+    ohwi = b->packed_bytes(static_cast<size_t>(iw->q->size()), pn.inputs[1], [&](uint8_t* dst) {
+      oihw_to_ohwi(iw->q->data<int8_t>(), reinterpret_cast<int8_t*>(dst), m, cg, kh * kw);
+    });
+  if (split) {
     b->qint8_split++;
     // The kh x 1 rest over those channels: OHWI [m][kh][kw][cg] is [m][kh][1][kw * cg] as is.
-    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, 1, kw * cg}, wscale,
-                                                      b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, 1, kw * cg}, wscale, ohwi, n));
     OW_RETURN_IF_ERROR(xnn_check(
         xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), 0, u(win.pad_end[0]), 0, u(kh), 1, u(win.strides[0]), 1,
                                   u(win.dilations[0]), 1, 1, static_cast<size_t>(kw * cg), static_cast<size_t>(m),
                                   relu >= 0 ? 0.f : -INFINITY, INFINITY, in, filter, bias, out, 0),
         "xnn_define_convolution_2d (qint8, kh x 1)", n));
   } else {
-    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
-                                                      b->packed_bytes(ohwi.data(), ohwi.size(), pn.inputs[1]), n));
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale, ohwi, n));
     OW_RETURN_IF_ERROR(xnn_check(
         xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
                                   u(kh), u(kw), u(win.strides[0]), u(win.strides[1]), u(win.dilations[0]), u(win.dilations[1]),

@@ -73,21 +73,24 @@ void check_xnn_graph(GraphBuilder& g, const std::vector<std::pair<std::string, T
 }
 
 // x (random, `dims`) -> QuantizeLinear/DequantizeLinear (scale 0.01, zero point z1) -> Conv
-// with int8 weights [m, c, kh, kw] dequantized per output channel and a float bias (`attrs`)
-// -> [Relu] -> QuantizeLinear/DequantizeLinear (scale 0.05, zero point z2): the graph output.
+// with int8 weights [m, c / group, kh, kw] dequantized per output channel and a float bias
+// (or none) (`attrs`) -> [Relu] -> QuantizeLinear/DequantizeLinear (scale 0.05, zero point
+// z2): the graph output.
 void qdq_conv_graph(GraphBuilder& g, std::mt19937& rng, std::vector<std::pair<std::string, Tensor>>& feeds, const Dims& dims,
-                    int64_t m, int64_t kh, int64_t kw, std::vector<Attribute> attrs, bool relu, int z1, int z2) {
+                    int64_t m, int64_t kh, int64_t kw, std::vector<Attribute> attrs, bool relu, int z1, int z2,
+                    bool bias = true, int64_t group = 1) {
   std::string x = feed_input(g, feeds, "x", dims, rng());
   g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
   g.constant("z1", scalar_tensor(DType::kInt8, z1));
   std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {x, "s1", "z1"}), "s1", "z1"});
-  Tensor w = Tensor::make(DType::kInt8, {m, dims[1], kh, kw}).take();
+  Tensor w = Tensor::make(DType::kInt8, {m, dims[1] / group, kh, kw}).take();
   for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(pick(rng, -127, 127));
   g.constant("wq", std::move(w));
   g.constant("ws", random_tensor({m}, rng(), 0.002f, 0.01f));
   g.constant("cb", random_tensor({m}, rng()));
   std::string wf = g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)});
-  std::string y = g.node("Conv", {a, wf, "cb"}, std::move(attrs));
+  if (group != 1) attrs.push_back(attr_i("group", group));
+  std::string y = g.node("Conv", bias ? std::vector<std::string>{a, wf, "cb"} : std::vector<std::string>{a, wf}, std::move(attrs));
   if (relu) y = g.node("Relu", {y});
   g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
   g.constant("z2", scalar_tensor(DType::kInt8, z2));
@@ -666,5 +669,33 @@ TEST_CASE("float fully-connected weights are packed by the region and match the 
     }
     g.output(g.node("Relu", {y}));
     check_xnn_graph(g, feeds, "(1 fully-connected weights packed by the region)", 1e-4f, 1e-5f, n >= 8);
+  }
+}
+
+// qint8 convolutions without groups: the region's cache packs their weights straight from
+// ONNX's OIHW int8 kernel, with the bias less the input zero point times each output's weight
+// sum and the requantization scales, as XNNPACK would from an OHWI copy. Input channels off
+// its blocks of 8 and outputs off its blocks of 4, 1x1 (XNNPACK's GEMM) and wider kernels
+// (IGEMM: 3x3 and others), strides and pads, a bias or none, zero points of both signs, a
+// kernel split in two (columns as channels); grouped ones stay XNNPACK's to pack. At 2 and 1 threads against the
+// reference kernels.
+TEST_CASE("qint8 convolution weights are packed by the region from OIHW and match the reference", "[xnn]") {
+  for (int iter = 0; iter < 12; iter++) {
+    INFO("iteration " << iter);
+    std::mt19937 rng(1300 + iter);
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    const bool grouped = iter == 11, split = iter == 10, one = iter % 4 == 0;
+    const int64_t group = grouped ? 2 : 1, c = split ? 3 : group * pick(rng, one ? 9 : 1, 21), m = split ? 42 : group * pick(rng, 1, 11);
+    const bool three = iter % 4 == 2;  // 3x3: the unrolled path
+    const int64_t kh = one ? 1 : split ? 7 : three ? 3 : pick(rng, 2, 3), kw = one ? 1 : split ? 7 : three ? 3 : pick(rng, 1, 3);
+    const int64_t h = split ? 30 : pick(rng, 7, 12);
+    std::vector<Attribute> attrs;
+    if (split) attrs = {attr_ints("strides", {2, 2}), attr_ints("pads", {3, 3, 3, 3})};  // ResNet's first, smaller
+    else if (!one) attrs = {attr_ints("strides", {pick(rng, 1, 2), pick(rng, 1, 2)}), attr_ints("pads", {1, 0, kh - 1, 1})};
+    qdq_conv_graph(g, rng, feeds, {1, c, h, h}, m, kh, kw, std::move(attrs), iter % 3 == 1, iter % 2 ? 9 : -11, 4, iter % 5 != 2,
+                   group);
+    check_xnn_graph(g, feeds, "packed by the region)", 0.f, 0.0501f, !grouped);
+    if (split) check_xnn_graph(g, feeds, "1 of them split in two, 1 packed by the region)", 0.f, 0.0501f);
   }
 }
