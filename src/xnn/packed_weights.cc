@@ -54,9 +54,12 @@ bool PackedWeights::packs_conv(size_t out, size_t in) {
   return config != nullptr && config->log2_kr == 0 && config->log2_sr == 0 && config->nr > 0 && !(in == 1 && out == 1);
 }
 
-bool PackedWeights::packs_qs8_conv() {
+bool PackedWeights::packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold) {
   const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  return config != nullptr && config->nr == 4 && config->log2_kr == 3 && config->log2_sr == 0 &&
+  const uint64_t k_stride = (static_cast<uint64_t>(in) * fold + 7) / 8 * 8;
+  const uint64_t bytes = (static_cast<uint64_t>(out) + 3) / 4 * 4 * (taps / fold * k_stride + 8);
+  return fold > 0 && taps % fold == 0 && bytes < (uint64_t(1) << 30) && config != nullptr && config->nr == 4 &&
+         config->log2_kr == 3 && config->log2_sr == 0 &&
          config->pack_igemm_goki == reinterpret_cast<xnn_pack_conv_goki_w_fn>(xnn_pack_qs8_conv_goki_w) &&
          config->pack_gemm_goi == reinterpret_cast<xnn_packw_gemm_goi_ukernel_fn>(xnn_pack_qs8_gemm_goi_w);
 }

@@ -67,8 +67,9 @@ class PackedWeights {
     std::vector<float> requantization_scale;
   };
   // Whether XNNPACK's int8 kernels read the layout pack_qs8_block writes (8 input channels per
-  // block of 4 outputs: gemm_kernels.cc's choice).
-  static bool packs_qs8_conv();
+  // block of 4 outputs: gemm_kernels.cc's choice), and this shape's packed weights stay far
+  // inside a 32-bit size_t (absurd ones are left to XNNPACK's own checks).
+  static bool packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold);
   void expect_qs8_conv(Qs8Conv w) { qs8_.push_back(std::move(w)); }
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
   // XNNPACK's f32 fully-connected operator with these weights (out x in; kIo: transposed, with

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "testing/graph_builder.h"
+#include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
 
@@ -698,4 +699,13 @@ TEST_CASE("qint8 convolution weights are packed by the region from OIHW and matc
     check_xnn_graph(g, feeds, "packed by the region)", 0.f, 0.0501f, !grouped);
     if (split) check_xnn_graph(g, feeds, "1 of them split in two, 1 packed by the region)", 0.f, 0.0501f);
   }
+}
+
+// The region's cache packs qint8 convolutions whose packed weights stay far inside a 32-bit
+// size_t (one past 1 GB is left to XNNPACK, as before), with a fold that divides the taps.
+TEST_CASE("the region's cache takes qint8 convolutions of sane sizes only", "[xnn]") {
+  CHECK(PackedWeights::packs_qs8_conv(64, 64, 9, 1));
+  CHECK(PackedWeights::packs_qs8_conv(64, 3, 49, 7));
+  CHECK_FALSE(PackedWeights::packs_qs8_conv(size_t(1) << 27, 1, 1, 1));  // 2^27 outputs x 16 bytes
+  CHECK_FALSE(PackedWeights::packs_qs8_conv(64, 3, 49, 5));
 }
