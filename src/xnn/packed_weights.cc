@@ -21,6 +21,24 @@ namespace onnxwasm {
 namespace {
 constexpr size_t kAlign = 64;  // at least XNN_ALLOCATION_ALIGNMENT on every target
 constexpr size_t kNotFound = SIZE_MAX;  // XNN_CACHE_NOT_FOUND
+
+// A convolution's cache seed: groups (1) ^ in ^ out ^ nr ^ kr ^ sr (1) ^ kernel type ^ operator
+// flags. These are the terms before the flags (and, for a GEMM, GEMM ^ IGEMM = 2): what a
+// seed has left after them names the flags, where a depthwise one would mean another layout.
+uint32_t conv_seed_terms(size_t in, size_t out, uint32_t nr, uint32_t kr) {
+  return 1u ^ static_cast<uint32_t>(in) ^ static_cast<uint32_t>(out) ^ nr ^ kr ^ 1u ^
+         static_cast<uint32_t>(xnn_microkernel_type_igemm);
+}
+
+// qs8 weights: input channels in blocks of kQs8Kr (kr = 8, sr = 1: gemm_kernels.cc's kernels).
+constexpr size_t kQs8Kr = 8;
+// A qint8 convolution's (PackedWeights::Qs8Conv's in, taps, fold) input channels as XNNPACK
+// sees them, in * fold, rounded up to kQs8Kr; and the bytes of a block of nr outputs: nr
+// biases, taps / fold such taps, nr scales. In 64 bits, so absurd shapes can be told apart.
+uint64_t qs8_k_stride(size_t in, size_t fold) { return (static_cast<uint64_t>(in) * fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr; }
+uint64_t qs8_block_bytes(size_t in, size_t taps, size_t fold, size_t nr) {
+  return nr * (sizeof(int32_t) + taps / fold * qs8_k_stride(in, fold) + sizeof(float));
+}
 }  // namespace
 
 PackedWeights::PackedWeights(OnPacked on_packed) : on_packed_(std::move(on_packed)) {
@@ -42,9 +60,8 @@ Status PackedWeights::finalize() {
   for (const Igemm& c : igemm_)
     OW_CHECK(c.order != Order::kOihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution",
              c.out, c.in, c.taps);
-  for (const Qs8Conv& c : qs8_)
-    OW_CHECK(false, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu qint8 convolution", c.out, c.in,
-             c.taps);
+  OW_CHECK(qs8_.empty(), INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu qint8 convolution",
+           qs8_.front().out, qs8_.front().in, qs8_.front().taps);
   return Status::ok();
 }
 
@@ -56,10 +73,10 @@ bool PackedWeights::packs_conv(size_t out, size_t in) {
 
 bool PackedWeights::packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold) {
   const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  const uint64_t k_stride = (static_cast<uint64_t>(in) * fold + 7) / 8 * 8;
-  const uint64_t bytes = (static_cast<uint64_t>(out) + 3) / 4 * 4 * (taps / fold * k_stride + 8);
-  return fold > 0 && taps % fold == 0 && bytes < (uint64_t(1) << 30) && config != nullptr && config->nr == 4 &&
-         config->log2_kr == 3 && config->log2_sr == 0 &&
+  if (fold == 0 || taps % fold != 0) return false;
+  if ((static_cast<uint64_t>(out) + 3) / 4 * qs8_block_bytes(in, taps, fold, 4) >= (uint64_t(1) << 30)) return false;
+  // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
+  return !(out == 1 && in * fold == 1) && config != nullptr && config->nr == 4 && config->log2_kr == 3 && config->log2_sr == 0 &&
          config->pack_igemm_goki == reinterpret_cast<xnn_pack_conv_goki_w_fn>(xnn_pack_qs8_conv_goki_w) &&
          config->pack_gemm_goi == reinterpret_cast<xnn_packw_gemm_goi_ukernel_fn>(xnn_pack_qs8_gemm_goi_w);
 }
@@ -158,11 +175,6 @@ void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, vo
 // outputs, nr int32 biases (less the input zero point times the output's weight sum), then for
 // each tap and each 8 input channels the nr outputs' 8 weights side by side, then nr float
 // scales; missing outputs and channels are zeros. One block per call (kPackQs8Block).
-constexpr size_t kQs8Kr = 8;
-size_t qs8_block_bytes(const PackedWeights::Qs8Conv& w, size_t nr) {
-  const size_t k_stride = (w.in * w.fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr;
-  return nr * (sizeof(int32_t) + w.taps / w.fold * k_stride + sizeof(float));
-}
 
 // An output's weights `src` (in input channels of kTaps taps each, fold 1) to their places in
 // each tap's rows (`to`: the output's first; tap_stride bytes from one tap to the next),
@@ -192,9 +204,9 @@ uint32_t sum_int8(const int8_t* v, size_t n) {
 
 void pack_qs8_block(const PackedWeights::Qs8Conv& w, size_t first, size_t nr, uint8_t* dst) {
   const size_t in = w.in, taps = w.taps, fold = w.fold, ks = taps / fold;
-  const size_t k_stride = (in * fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr, n = std::min(nr, w.out - first);
-  const size_t tap_stride = k_stride * nr;
-  std::fill(dst, dst + qs8_block_bytes(w, nr), uint8_t{0});
+  // (Sizes bounded by packs_qs8_conv.)
+  const size_t tap_stride = static_cast<size_t>(qs8_k_stride(in, fold)) * nr, n = std::min(nr, w.out - first);
+  std::fill(dst, dst + static_cast<size_t>(qs8_block_bytes(in, taps, fold, nr)), uint8_t{0});
   int8_t* weights = reinterpret_cast<int8_t*>(dst + nr * sizeof(int32_t));
   uint8_t* scales = dst + nr * sizeof(int32_t) + ks * tap_stride;
   for (size_t j = 0; j < n; j++) {
@@ -272,50 +284,47 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
       w->igemm_.erase(it);
       return kNotFound;
     }
-  } else {
-    // A convolution's seed: groups ^ in ^ out ^ nr ^ kr ^ sr ^ kernel type ^ operator flags.
-    // What is left after the known terms are the flags (and, for a GEMM, GEMM ^ IGEMM = 2); a
-    // depthwise flag would mean another layout. A declined OIHW kernel stays listed: finalize()
-    // fails.
-    const uint32_t known = 1u ^ static_cast<uint32_t>(it->in) ^ static_cast<uint32_t>(it->out) ^ config->nr ^ 1u ^ 1u ^
-                           static_cast<uint32_t>(xnn_microkernel_type_igemm);
-    if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  } else if ((key->seed ^ conv_seed_terms(it->in, it->out, config->nr, 1)) & XNN_FLAG_DEPTHWISE_CONVOLUTION) {
+    return kNotFound;  // a declined OIHW kernel stays listed: finalize() fails
   }
   const Igemm c = *it;
   w->igemm_.erase(it);
   const size_t nr = config->nr;
   const size_t bytes = (c.taps * c.in + 1) * sizeof(float) * ((c.out + nr - 1) / nr * nr);
-  auto* packed = static_cast<float*>(reserve_space(self, (bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT *
-                                                             XNN_ALLOCATION_ALIGNMENT));
+  auto* packed = static_cast<float*>(w->reserve_packed(bytes));
   if (packed == nullptr) return kNotFound;  // XNNPACK's own reservation fails the same way
   pack_igemm(c, nr, 0, packed);
-  if (w->on_packed_) w->on_packed_(key->kernel, key->bias);
-  // A convolution asks again (look_up_or_insert, without a pointer); a fully-connected one takes
-  // this offset.
   if (c.fully_connected) w->fully_connected_packed_++;
-  else w->packed_here_.push_back({key->kernel, w->buffers_.size() - 1});
-  return w->buffers_.size() - 1;
+  return w->packed_here(key, !c.fully_connected);
 }
 
 size_t PackedWeights::look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_weights_cache_look_up_key* key) {
   if (static_cast<const void*>(it->bias) != key->bias || finalized_) return kNotFound;
-  // The seed as a float convolution's (look_up), over XNNPACK's view: taps / fold taps of
-  // in * fold channels. A declined kernel stays listed: finalize() fails.
+  // XNNPACK's view: taps / fold taps of in * fold channels. A declined kernel stays listed:
+  // finalize() fails.
   const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  const uint32_t known = 1u ^ static_cast<uint32_t>(it->in * it->fold) ^ static_cast<uint32_t>(it->out) ^ config->nr ^
-                         static_cast<uint32_t>(kQs8Kr) ^ 1u ^ static_cast<uint32_t>(xnn_microkernel_type_igemm);
-  if ((key->seed ^ known) & XNN_FLAG_DEPTHWISE_CONVOLUTION) return kNotFound;
+  if ((key->seed ^ conv_seed_terms(it->in * it->fold, it->out, config->nr, kQs8Kr)) & XNN_FLAG_DEPTHWISE_CONVOLUTION)
+    return kNotFound;
   const Qs8Conv c = std::move(*it);
   qs8_.erase(it);
-  const size_t nr = config->nr, blocks = (c.out + nr - 1) / nr, block_bytes = qs8_block_bytes(c, nr);
-  auto* packed = static_cast<uint8_t*>(reserve_space(
-      this, (blocks * block_bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT * XNN_ALLOCATION_ALIGNMENT));
+  const size_t nr = config->nr, blocks = (c.out + nr - 1) / nr;
+  const size_t block_bytes = static_cast<size_t>(qs8_block_bytes(c.in, c.taps, c.fold, nr));  // bounded by packs_qs8_conv
+  auto* packed = static_cast<uint8_t*>(reserve_packed(blocks * block_bytes));
   if (packed == nullptr) return kNotFound;
   for_each_packing_block(blocks, blocks * block_bytes, [&](size_t b) { kPackQs8Block(c, b * nr, nr, packed + b * block_bytes); });
-  if (on_packed_) on_packed_(key->kernel, key->bias);
   qs8_packed_++;
-  packed_here_.push_back({key->kernel, buffers_.size() - 1});
-  return buffers_.size() - 1;
+  return packed_here(key, true);
+}
+
+void* PackedWeights::reserve_packed(size_t bytes) {
+  return reserve_space(this, (bytes + XNN_ALLOCATION_ALIGNMENT - 1) / XNN_ALLOCATION_ALIGNMENT * XNN_ALLOCATION_ALIGNMENT);
+}
+
+size_t PackedWeights::packed_here(const xnn_weights_cache_look_up_key* key, bool asks_again) {
+  if (on_packed_) on_packed_(key->kernel, key->bias);
+  const size_t offset = buffers_.size() - 1;
+  if (asks_again) packed_here_.push_back({key->kernel, offset});
+  return offset;
 }
 
 // Reserved space is owned from here on, so an operator that fails between reserving and

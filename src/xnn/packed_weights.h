@@ -67,8 +67,9 @@ class PackedWeights {
     std::vector<float> requantization_scale;
   };
   // Whether XNNPACK's int8 kernels read the layout pack_qs8_block writes (8 input channels per
-  // block of 4 outputs: gemm_kernels.cc's choice), and this shape's packed weights stay far
-  // inside a 32-bit size_t (absurd ones are left to XNNPACK's own checks).
+  // block of 4 outputs: gemm_kernels.cc's choice) and take this shape as a GEMM/IGEMM, and its
+  // packed weights stay far inside a 32-bit size_t (absurd ones are left to XNNPACK's own
+  // checks).
   static bool packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold);
   void expect_qs8_conv(Qs8Conv w) { qs8_.push_back(std::move(w)); }
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
@@ -88,6 +89,12 @@ class PackedWeights {
  private:
   static size_t look_up(void* self, const xnn_weights_cache_look_up_key* key);
   size_t look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_weights_cache_look_up_key* key);
+  // Space for `bytes` of weights packed here, rounded up as XNNPACK rounds its own.
+  void* reserve_packed(size_t bytes);
+  // After packing into the last reserved space for `key`: its owner frees what was read, and
+  // the offset is returned. A convolution `asks_again` (look_up_or_insert, without a pointer)
+  // and is given the same offset then; a fully-connected operator takes this one.
+  size_t packed_here(const xnn_weights_cache_look_up_key* key, bool asks_again);
   static void* reserve_space(void* self, size_t n);
   static size_t look_up_or_insert(void* self, const xnn_weights_cache_look_up_key* key, void* ptr, size_t size);
   static bool is_finalized(void* self);
