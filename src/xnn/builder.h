@@ -127,7 +127,7 @@ class XnnBuilder {
   // Nodes a fused lowering already defined (the region skips them).
   void mark_fused(int node_index) { fused_.push_back(node_index); }
   // For debugInfo: int8 convolutions (split: by columns_as_channels), and other int8 ops.
-  int qint8_convolutions = 0, qint8_split = 0, qint8_other = 0;
+  int qint8_convolutions = 0, qint8_split = 0, qint8_patches = 0, qint8_other = 0;
   int winograd_convolutions = 0;  // float 3x3 ones run as Winograd (winograd.h)
   bool fused(int node_index) const;
 

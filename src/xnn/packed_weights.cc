@@ -71,9 +71,10 @@ bool PackedWeights::packs_conv(size_t out, size_t in) {
   return config != nullptr && config->log2_kr == 0 && config->log2_sr == 0 && config->nr > 0 && !(in == 1 && out == 1);
 }
 
-bool PackedWeights::packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold) {
+bool PackedWeights::packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold, size_t channels) {
   const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
   if (fold == 0 || taps % fold != 0) return false;
+  if (channels != 0 && channels != static_cast<uint64_t>(in) * fold && channels != qs8_k_stride(in, fold)) return false;
   if ((static_cast<uint64_t>(out) + 3) / 4 * qs8_block_bytes(in, taps, fold, 4) >= (uint64_t(1) << 30)) return false;
   // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
   return !(out == 1 && in * fold == 1) && config != nullptr && config->nr == 4 && config->log2_kr == 3 && config->log2_sr == 0 &&
@@ -303,7 +304,7 @@ size_t PackedWeights::look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_w
   // XNNPACK's view: taps / fold taps of in * fold channels. A declined kernel stays listed:
   // finalize() fails.
   const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  if ((key->seed ^ conv_seed_terms(it->in * it->fold, it->out, config->nr, kQs8Kr)) & XNN_FLAG_DEPTHWISE_CONVOLUTION)
+  if ((key->seed ^ conv_seed_terms(it->channels, it->out, config->nr, kQs8Kr)) & XNN_FLAG_DEPTHWISE_CONVOLUTION)
     return kNotFound;
   const Qs8Conv c = std::move(*it);
   qs8_.erase(it);

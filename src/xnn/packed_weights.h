@@ -55,7 +55,9 @@ class PackedWeights {
   // A qint8 convolution without groups (XNNPACK's per-channel int8 GEMM/IGEMM), packed here
   // straight from ONNX's OIHW int8 kernel ([out][in][taps]), so no OHWI copy is made for
   // XNNPACK's scalar packing to read. `fold` > 1: the kernel is run as kh x 1 taps over
-  // fold (= kw) x in channels (rules_quant.cc's columns as channels). The packed block also
+  // fold (= kw) x in channels (rules_quant.cc's columns as channels), or as one tap over
+  // fold (= kh * kw) x in channels (patches.h's patches; `channels`, XNNPACK's count of them, is
+  // then rounded up to a block of 8, the packed layout unchanged). The packed block also
   // holds what XNNPACK would have added: the bias less the input zero point times each output's
   // weight sum, and each output's requantization scale (input scale * its weight scale /
   // output scale, as XNNPACK computes it).
@@ -63,6 +65,7 @@ class PackedWeights {
     const int8_t* kernel;
     const int32_t* bias;  // may be null
     size_t out, in, taps, fold;
+    size_t channels;  // the input channels XNNPACK's operator has: in * fold, or patches'
     int32_t input_zero_point;
     std::vector<float> requantization_scale;
   };
@@ -70,7 +73,8 @@ class PackedWeights {
   // block of 4 outputs: gemm_kernels.cc's choice) and take this shape as a GEMM/IGEMM, and its
   // packed weights stay far inside a 32-bit size_t (absurd ones are left to XNNPACK's own
   // checks).
-  static bool packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold);
+  // `channels`: the input's (0: in * fold), which must be in * fold or that rounded up to a block.
+  static bool packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold, size_t channels = 0);
   void expect_qs8_conv(Qs8Conv w) { qs8_.push_back(std::move(w)); }
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
   // XNNPACK's f32 fully-connected operator with these weights (out x in; kIo: transposed, with

@@ -13,6 +13,7 @@
 #include "xnn/gemm_order.h"
 #include "xnn/packed_weights.h"
 #include "xnn/packing_threads.h"
+#include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
 #include "xnnpack/operator-type.h"
@@ -108,6 +109,8 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
     if (const int tile = winograd_tile_of(op.operator_objects[0]))
       kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
+    else if (is_patches(op.operator_objects[0]))
+      kind += " patches";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
       kind += std::string(" ") + xnn_microkernel_type_to_string(op.operator_objects[0]->ukernel.type);
     times->push_back({(i < op_nodes_.size() ? op_nodes_[i] : first_node_) + ": " + kind, ms});
@@ -199,6 +202,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   b.release_packed();
   r->qint8_convolutions_ = b.qint8_convolutions;
   r->qint8_split_ = b.qint8_split;
+  r->qint8_patches_ = b.qint8_patches;
   r->qint8_other_ = b.qint8_other;
   r->winograd_ = b.winograd_convolutions;
   r->buffers_ = b.take_buffers();

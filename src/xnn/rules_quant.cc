@@ -9,8 +9,10 @@
 // value equals the reference kernels' but for the qint8 convolutions' and additions' own
 // rounding (one step).
 // Only per-tensor activation parameters (one constant scale and zero point) are taken.
+#include <algorithm>
 #include <cmath>
 
+#include "xnn/patches.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
@@ -143,6 +145,29 @@ Result<uint32_t> define_columns_as_channels(uint32_t in, int64_t in_h, const Dim
                                                          XNN_INVALID_VALUE_ID, columns, 0),
                                "xnn_define_convolution_2d (qint8, columns as channels)", n));
   return columns;
+}
+
+// The patches of patches.h: the kh x kw identity convolution they equal, over `cg` channels to
+// `channels` (kh * kw * cg and zero points past them), run as a copy.
+Result<uint32_t> define_patches(uint32_t in, const Dims& out_nhwc, int64_t cg, int64_t channels, int64_t kh, int64_t kw,
+                                const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b, const Node& n) {
+  const int64_t row = kh * kw * cg;  // [tap * cg + c][ky][kx][c] = 1
+  std::vector<int8_t> identity(static_cast<size_t>(channels * row), 0);
+  for (int64_t o = 0; o < row; o++) identity[static_cast<size_t>(o * row + o)] = 1;
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, kh, kw, cg},
+                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
+                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
+  OW_ASSIGN_OR_RETURN(uint32_t patches, b->define_quantized(xnn_datatype_qint8, {out_nhwc[0], out_nhwc[1], out_nhwc[2], channels},
+                                                            qin.scale, qin.zero_point, nullptr, n));
+  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]),
+                                                         u(win.pad_begin[1]), u(kh), u(kw), u(win.strides[0]), u(win.strides[1]),
+                                                         u(win.dilations[0]), u(win.dilations[1]), 1, static_cast<size_t>(cg),
+                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
+                                                         XNN_INVALID_VALUE_ID, patches, 0),
+                               "xnn_define_convolution_2d (qint8, patches)", n));
+  use_patches(b->subgraph());
+  return patches;
 }
 
 }  // namespace
@@ -317,22 +342,40 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
   const Dims out_dims = dims_in_layout(p.values[p.nodes[tail->quantize].outputs[0]].type.dims, Layout::kNHWC);
   OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNHWC, b, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  const int64_t in_h = p.values[src].type.dims[2];
-  const bool split = group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw);
-  if (split) {
+  const int64_t in_h = p.values[src].type.dims[2], taps = kh * kw;
+  // Few channels: a product over patches (patches.h), else where those would be too large, a
+  // split in two.
+  const int64_t patches = patch_channels(cg, kh, kw, group, out_dims[0] * out_dims[1] * out_dims[2]);
+  const bool split = patches == 0 && group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw);
+  if (patches) {
+    OW_ASSIGN_OR_RETURN(in, define_patches(in, out_dims, cg, patches, kh, kw, win, *qin, b, n));
+  } else if (split) {
     OW_ASSIGN_OR_RETURN(in, define_columns_as_channels(in, in_h, out_dims, cg, kw, win, *qin, b, n));
   }
   // Without groups the region's cache packs the kernel from OIHW; else XNNPACK packs OHWI,
-  // written straight into the bytes it packs from.
+  // written straight into the bytes it packs from (over patches: each output's row of
+  // kh * kw * cg, then zeros to `patches`).
   const void* ohwi = group == 1 ? b->expect_qs8_conv(pn.inputs[1], *iw->q, bias_data, static_cast<size_t>(m),
-                                                     static_cast<size_t>(cg), static_cast<size_t>(kh * kw),
-                                                     static_cast<size_t>(split ? kw : 1), in, out, wscale)
+                                                     static_cast<size_t>(cg), static_cast<size_t>(taps),
+                                                     static_cast<size_t>(patches ? taps : split ? kw : 1), in, out, wscale)
                                 : nullptr;
+  const int64_t row = patches ? patches : taps * cg;
   if (ohwi == nullptr)
-    ohwi = b->packed_bytes(static_cast<size_t>(iw->q->size()), pn.inputs[1], [&](uint8_t* dst) {
-      oihw_to_ohwi(iw->q->data<int8_t>(), reinterpret_cast<int8_t*>(dst), m, cg, kh * kw);
+    ohwi = b->packed_bytes(static_cast<size_t>(m * row), pn.inputs[1], [&](uint8_t* dst) {
+      auto* to = reinterpret_cast<int8_t*>(dst);
+      for (int64_t o = 0; o < m; o++, to += row) {
+        oihw_to_ohwi(iw->q->data<int8_t>() + o * taps * cg, to, 1, cg, taps);
+        std::fill(to + taps * cg, to + row, int8_t{0});
+      }
     });
-  if (split) {
+  if (patches) {
+    b->qint8_patches++;
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, 1, 1, patches}, wscale, ohwi, n));
+    OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
+                                                           static_cast<size_t>(patches), static_cast<size_t>(m),
+                                                           relu >= 0 ? 0.f : -INFINITY, INFINITY, in, filter, bias, out, 0),
+                                 "xnn_define_convolution_2d (qint8, over patches)", n));
+  } else if (split) {
     b->qint8_split++;
     // The kh x 1 rest over those channels: OHWI [m][kh][kw][cg] is [m][kh][1][kw * cg] as is.
     OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, 1, kw * cg}, wscale, ohwi, n));

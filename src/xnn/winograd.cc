@@ -23,6 +23,7 @@
 #include "xnnpack/microparams.h"
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
+#include "xnn/custom_node.h"
 #include "xnn/packing_threads.h"
 
 namespace onnxwasm {
@@ -402,14 +403,7 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   op->compute[0].range[0] = p.blocks * groups;
   op->state = xnn_run_state_needs_setup;
 
-  output.shape.num_dims = 4;
-  output.shape.dim[0] = batch, output.shape.dim[1] = p.out_h, output.shape.dim[2] = p.out_w, output.shape.dim[3] = p.out;
-  const size_t size = xnn_tensor_get_size(&output);
-  if (size > output.size || opdata->workspace_size > old_workspace) {
-    output.size = size;
-    return xnn_status_reallocation_required;
-  }
-  return xnn_status_success;
+  return reshape_nhwc_output(output, batch, p.out_h, p.out_w, p.out, opdata->workspace_size > old_workspace);
 }
 
 xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_t, pthreadpool_t) {

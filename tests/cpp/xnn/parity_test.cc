@@ -9,6 +9,7 @@
 
 #include "testing/graph_builder.h"
 #include "xnn/packed_weights.h"
+#include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
 
@@ -450,16 +451,23 @@ TEST_CASE("weights kept quantized feed XNNPACK's float Conv, Gemm and MatMul", "
   }
 }
 
-// A qint8 convolution of few input channels and a wide kernel runs as two (rules_quant.cc's
-// columns_as_channels: a 1 x kw identity convolution, then kh x 1): as exact as one, with
-// strides, dilations and asymmetric pads, at 1 and 2 threads.
-TEST_CASE("a qint8 convolution of few channels split in two matches the reference", "[xnn]") {
-  struct Shape { int64_t n, c, h, w, m, kh, kw; std::vector<int64_t> strides, dilations, pads; };
+// A qint8 convolution of few input channels runs as one product over its patches (patches.h:
+// each output pixel's window as channels, padded with the input's zero point, then a 1x1
+// convolution): as exact as one, with strides, dilations, asymmetric pads and a batch of two,
+// at 1 and 2 threads. Where the patches would have too many channels (a 33x33 kernel), a wide
+// kernel is split in two instead (rules_quant.cc's columns_as_channels: a 1 x kw identity
+// convolution, then kh x 1), as exact.
+TEST_CASE("a qint8 convolution of few channels over patches or split in two matches the reference", "[xnn]") {
+  struct Shape { int64_t n, c, h, w, m, kh, kw; std::vector<int64_t> strides, dilations, pads; const char* info; };
+  const char* patches = "1 convolutions in int8, 1 of them over patches";
   const Shape shapes[] = {
-      {1, 3, 30, 30, 64, 7, 7, {2, 2}, {1, 1}, {3, 3, 3, 3}},  // ResNet's first convolution, smaller
-      {2, 1, 11, 17, 12, 3, 5, {1, 2}, {2, 1}, {1, 2, 0, 1}},
-      {1, 2, 9, 10, 24, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
-      {1, 1, 8, 12, 9, 2, 4, {2, 3}, {1, 2}, {0, 3, 1, 2}},
+      {1, 3, 30, 30, 64, 7, 7, {2, 2}, {1, 1}, {3, 3, 3, 3}, patches},  // ResNet's first convolution, smaller
+      {1, 3, 31, 29, 32, 3, 3, {2, 2}, {1, 1}, {1, 1, 1, 1}, patches},  // MobileNet's first, smaller
+      {2, 1, 11, 17, 12, 3, 5, {1, 2}, {2, 1}, {1, 2, 0, 1}, patches},
+      {1, 2, 9, 10, 24, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, patches},
+      {1, 1, 8, 12, 9, 2, 4, {2, 3}, {1, 2}, {0, 3, 1, 2}, patches},
+      {1, 3, 6, 7, 5, 2, 1, {1, 1}, {1, 1}, {1, 0, 1, 0}, patches},
+      {1, 1, 40, 38, 4, 33, 33, {2, 1}, {1, 1}, {16, 15, 17, 16}, "1 convolutions in int8, 1 of them split in two"},
   };
   int index = 0;
   for (const Shape& s : shapes) {
@@ -470,8 +478,23 @@ TEST_CASE("a qint8 convolution of few channels split in two matches the referenc
     qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, s.kh, s.kw,
                    {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations), attr_ints("pads", s.pads)}, false,
                    -7, 5);
-    check_xnn_graph(g, feeds, "1 convolutions in int8, 1 of them split in two", 0.f, 0.0501f);
+    check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f);
   }
+}
+
+// Patches pay where a tap-by-tap product would read a quarter or more padding (blocks of 8
+// channels), without groups, for more than one tap, within their size bounds.
+TEST_CASE("patch_channels takes few channels and sane sizes only", "[xnn]") {
+  CHECK(patch_channels(3, 7, 7, 1, 112 * 112) == 152);
+  CHECK(patch_channels(3, 3, 3, 1, 112 * 112) == 32);
+  CHECK(patch_channels(1, 2, 4, 1, 10) == 8);
+  CHECK(patch_channels(7, 2, 1, 1, 10) == 0);       // 16 channels for 2 taps of 8: no saving
+  CHECK(patch_channels(8, 3, 3, 1, 10) == 0);       // whole blocks already
+  CHECK(patch_channels(3, 3, 3, 3, 10) == 0);       // groups
+  CHECK(patch_channels(3, 1, 1, 1, 10) == 0);       // one tap
+  CHECK(patch_channels(1, 33, 33, 1, 10) == 0);     // 1096 channels
+  CHECK(patch_channels(3, 7, 7, 1, 1 << 20) == 0);  // 152 MB of patches
+  CHECK(patch_channels(3, int64_t(1) << 40, int64_t(1) << 40, 1, 1) == 0);
 }
 
 // QDQ Gemm and MatMul with int8 weights run as XNNPACK's int8 fully connected op: Gemm with
@@ -678,7 +701,7 @@ TEST_CASE("float fully-connected weights are packed by the region and match the 
 // sum and the requantization scales, as XNNPACK would from an OHWI copy. Input channels off
 // its blocks of 8 and outputs off its blocks of 4, 1x1 (XNNPACK's GEMM) and wider kernels
 // (IGEMM: 3x3 and others), strides and pads, a bias or none, zero points of both signs, a
-// kernel split in two (columns as channels); grouped ones stay XNNPACK's to pack. At 2 and 1 threads against the
+// kernel over patches (patches.h); grouped ones stay XNNPACK's to pack. At 2 and 1 threads against the
 // reference kernels.
 TEST_CASE("qint8 convolution weights are packed by the region from OIHW and match the reference", "[xnn]") {
   for (int iter = 0; iter < 12; iter++) {
@@ -686,7 +709,7 @@ TEST_CASE("qint8 convolution weights are packed by the region from OIHW and matc
     std::mt19937 rng(1300 + iter);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    const bool grouped = iter == 11, split = iter == 10, one = iter % 4 == 0;
+    const bool grouped = iter == 11, split = iter == 10, one = iter % 4 == 0;  // split: over patches
     const int64_t group = grouped ? 2 : 1, c = split ? 3 : group * pick(rng, one ? 9 : 1, 21), m = split ? 42 : group * pick(rng, 1, 11);
     const bool three = iter % 4 == 2;  // 3x3: the unrolled path
     const int64_t kh = one ? 1 : split ? 7 : three ? 3 : pick(rng, 2, 3), kw = one ? 1 : split ? 7 : three ? 3 : pick(rng, 1, 3);
@@ -697,7 +720,7 @@ TEST_CASE("qint8 convolution weights are packed by the region from OIHW and matc
     qdq_conv_graph(g, rng, feeds, {1, c, h, h}, m, kh, kw, std::move(attrs), iter % 3 == 1, iter % 2 ? 9 : -11, 4, iter % 5 != 2,
                    group);
     check_xnn_graph(g, feeds, "packed by the region)", 0.f, 0.0501f, !grouped);
-    if (split) check_xnn_graph(g, feeds, "1 of them split in two, 1 packed by the region)", 0.f, 0.0501f);
+    if (split) check_xnn_graph(g, feeds, "1 of them over patches, 1 packed by the region)", 0.f, 0.0501f);
   }
 }
 
