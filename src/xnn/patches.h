@@ -24,8 +24,9 @@ namespace onnxwasm {
 
 // The channels of the patches of a kh x kw window of `in` channels (kh * kw * in rounded up to
 // a block of 8), or 0 where a product over them does not pay or their node would be large:
-// groups, 8 or more channels (no blocks wasted), a single tap, or patches of more than
-// kMaxPatchBytes for `pixels` output pixels.
+// groups, 8 or more channels (no blocks wasted), a single tap, less than a quarter of the
+// blocks saved, more than 1024 channels (the node's identity weights hold about channels^2
+// bytes), or more than 32 MB of patches for `pixels` output pixels.
 int64_t patch_channels(int64_t in, int64_t kh, int64_t kw, int64_t groups, int64_t pixels);
 
 // Makes the subgraph's last node, an int8 convolution just defined by xnn_define_convolution_2d
