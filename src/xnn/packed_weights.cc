@@ -30,8 +30,7 @@ uint32_t conv_seed_terms(size_t in, size_t out, uint32_t nr, uint32_t kr) {
          static_cast<uint32_t>(xnn_microkernel_type_igemm);
 }
 
-// qs8 weights: input channels in blocks of kQs8Kr (kr = 8, sr = 1: gemm_kernels.cc's kernels).
-constexpr size_t kQs8Kr = 8;
+constexpr size_t kQs8Kr = PackedWeights::kQs8ChannelBlock;
 // A qint8 convolution's (PackedWeights::Qs8Conv's in, taps, fold) input channels as XNNPACK
 // sees them, in * fold, rounded up to kQs8Kr; and the bytes of a block of nr outputs: nr
 // biases, taps / fold such taps, nr scales. In 64 bits, so absurd shapes can be told apart.

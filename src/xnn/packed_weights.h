@@ -61,6 +61,8 @@ class PackedWeights {
   // holds what XNNPACK would have added: the bias less the input zero point times each output's
   // weight sum, and each output's requantization scale (input scale * its weight scale /
   // output scale, as XNNPACK computes it).
+  // qs8 weights: input channels in blocks of 8 (kr = 8, sr = 1: gemm_kernels.cc's kernels).
+  static constexpr size_t kQs8ChannelBlock = 8;
   struct Qs8Conv {
     const int8_t* kernel;
     const int32_t* bias;  // may be null

@@ -16,11 +16,12 @@
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
 #include "xnn/custom_node.h"
+#include "xnn/packed_weights.h"
 
 namespace onnxwasm {
 namespace {
 
-constexpr int64_t kBlock = 8;  // channels per block of XNNPACK's int8 kernels (kr = 8: gemm_kernels.cc)
+constexpr auto kBlock = static_cast<int64_t>(PackedWeights::kQs8ChannelBlock);  // XNNPACK's int8 kernels read these
 constexpr int64_t kMaxPatchBytes = int64_t(32) << 20;
 constexpr int64_t kMaxChannels = 1024;  // the node's identity weights hold about channels^2 bytes
 

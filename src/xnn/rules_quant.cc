@@ -124,48 +124,56 @@ bool columns_as_channels(int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t
   return split < 0.75 * whole;
 }
 
-// The 1 x kw identity convolution of columns_as_channels: exact, for its output keeps the
-// input's scale and zero point (requantization by 1) and it pads with the zero point, as the
-// whole convolution would have.
+// An int8 convolution of identity weights: output channel (ky * kw + kx) * cg + c is input
+// channel c at tap (ky, kx) (OHWI's order), those past kh * kw * cg have no weights. Its output
+// (`out_nhwc`, channels last) keeps the input's scale and zero point (requantization by 1) and
+// it pads with the zero point, as the whole convolution would have: exact, a rearrangement.
+struct IdentityWindow {
+  int64_t kh, kw;
+  uint32_t top, right, bottom, left, stride_h, stride_w, dilation_h, dilation_w;
+};
+
+Result<uint32_t> define_identity_convolution(uint32_t in, const Dims& out_nhwc, int64_t cg, const IdentityWindow& w,
+                                             const XnnBuilder::Quantized& qin, XnnBuilder* b, const Node& n,
+                                             const char* what) {
+  const int64_t channels = out_nhwc[3], row = w.kh * w.kw * cg;  // [tap * cg + c][ky][kx][c] = 1
+  std::vector<int8_t> identity(static_cast<size_t>(channels * row), 0);
+  for (int64_t o = 0; o < row; o++) identity[static_cast<size_t>(o * row + o)] = 1;
+  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, w.kh, w.kw, cg},
+                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
+                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
+  OW_ASSIGN_OR_RETURN(uint32_t out, b->define_quantized(xnn_datatype_qint8, out_nhwc, qin.scale, qin.zero_point, nullptr, n));
+  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), w.top, w.right, w.bottom, w.left,
+                                                         static_cast<uint32_t>(w.kh), static_cast<uint32_t>(w.kw), w.stride_h,
+                                                         w.stride_w, w.dilation_h, w.dilation_w, 1, static_cast<size_t>(cg),
+                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
+                                                         XNN_INVALID_VALUE_ID, out, 0),
+                               what, n));
+  return out;
+}
+
+// The 1 x kw identity convolution of columns_as_channels.
 Result<uint32_t> define_columns_as_channels(uint32_t in, int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t kw,
                                             const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b,
                                             const Node& n) {
-  const int64_t channels = kw * cg;
-  std::vector<int8_t> identity(static_cast<size_t>(channels * channels), 0);  // [kx * cg + c][kx][c] = 1
-  for (int64_t o = 0; o < channels; o++) identity[static_cast<size_t>(o * channels + o)] = 1;
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, 1, kw, cg},
-                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
-                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
-  OW_ASSIGN_OR_RETURN(uint32_t columns, b->define_quantized(xnn_datatype_qint8, {out_nhwc[0], in_h, out_nhwc[2], channels},
-                                                            qin.scale, qin.zero_point, nullptr, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), 0, u(win.pad_end[1]), 0, u(win.pad_begin[1]), 1, u(kw), 1,
-                                                         u(win.strides[1]), 1, u(win.dilations[1]), 1, static_cast<size_t>(cg),
-                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
-                                                         XNN_INVALID_VALUE_ID, columns, 0),
-                               "xnn_define_convolution_2d (qint8, columns as channels)", n));
-  return columns;
+  return define_identity_convolution(in, {out_nhwc[0], in_h, out_nhwc[2], kw * cg}, cg,
+                                     {1, kw, 0, u(win.pad_end[1]), 0, u(win.pad_begin[1]), 1, u(win.strides[1]), 1,
+                                      u(win.dilations[1])},
+                                     qin, b, n, "xnn_define_convolution_2d (qint8, columns as channels)");
 }
 
 // The patches of patches.h: the kh x kw identity convolution they equal, over `cg` channels to
 // `channels` (kh * kw * cg and zero points past them), run as a copy.
 Result<uint32_t> define_patches(uint32_t in, const Dims& out_nhwc, int64_t cg, int64_t channels, int64_t kh, int64_t kw,
                                 const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b, const Node& n) {
-  const int64_t row = kh * kw * cg;  // [tap * cg + c][ky][kx][c] = 1
-  std::vector<int8_t> identity(static_cast<size_t>(channels * row), 0);
-  for (int64_t o = 0; o < row; o++) identity[static_cast<size_t>(o * row + o)] = 1;
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, kh, kw, cg},
-                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
-                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
-  OW_ASSIGN_OR_RETURN(uint32_t patches, b->define_quantized(xnn_datatype_qint8, {out_nhwc[0], out_nhwc[1], out_nhwc[2], channels},
-                                                            qin.scale, qin.zero_point, nullptr, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]),
-                                                         u(win.pad_begin[1]), u(kh), u(kw), u(win.strides[0]), u(win.strides[1]),
-                                                         u(win.dilations[0]), u(win.dilations[1]), 1, static_cast<size_t>(cg),
-                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
-                                                         XNN_INVALID_VALUE_ID, patches, 0),
-                               "xnn_define_convolution_2d (qint8, patches)", n));
+  OW_ASSIGN_OR_RETURN(uint32_t patches,
+                      define_identity_convolution(in, {out_nhwc[0], out_nhwc[1], out_nhwc[2], channels}, cg,
+                                                  {kh, kw, u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]),
+                                                   u(win.pad_begin[1]), u(win.strides[0]), u(win.strides[1]),
+                                                   u(win.dilations[0]), u(win.dilations[1])},
+                                                  qin, b, n, "xnn_define_convolution_2d (qint8, patches)"));
   use_patches(b->subgraph());
   return patches;
 }
