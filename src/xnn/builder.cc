@@ -138,6 +138,10 @@ const void* XnnBuilder::expect_qs8_conv(int source, const Tensor& kernel, const 
                            x.quantization.zero_point, std::vector<float>(out)};
   for (size_t o = 0; o < out; o++) c.requantization_scale[o] = x.quantization.scale * kernel_scale[o] / y.quantization.scale;
   weights_->expect_qs8_conv(std::move(c));
+  return int8_kernel_view(source, kernel);
+}
+
+const void* XnnBuilder::int8_kernel_view(int source, const Tensor& kernel) {
   PackSource s;
   s.constant = source;
   return add_pack_source(std::move(s), kernel.raw());

@@ -88,6 +88,9 @@ class XnnBuilder {
   // where the cache would not pack it (then XNNPACK packs an OHWI copy).
   const void* expect_qs8_conv(int source, const Tensor& kernel, const void* bias, size_t out, size_t in, size_t taps, size_t fold,
                               uint32_t input, uint32_t output, const std::vector<float>& kernel_scale);
+  // The int8 `kernel` of constant `source` as it is (OIHW), for an operator of ours that packs
+  // it itself (winograd_qs8.h); released as the others once packed.
+  const void* int8_kernel_view(int source, const Tensor& kernel);
   void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
   const void* packed_bytes(const void* data, size_t size, int source);
@@ -129,6 +132,7 @@ class XnnBuilder {
   // For debugInfo: int8 convolutions (split: by columns_as_channels), and other int8 ops.
   int qint8_convolutions = 0, qint8_split = 0, qint8_patches = 0, qint8_other = 0;
   int winograd_convolutions = 0;  // float 3x3 ones run as Winograd (winograd.h)
+  int qint8_winograd = 0;         // qint8 ones (winograd_qs8.h)
   bool fused(int node_index) const;
 
   // Adds the transposes that bring NHWC region outputs back to ONNX layout.

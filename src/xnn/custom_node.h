@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
-// What the operators this project puts in XNNPACK subgraph nodes (winograd.h, patches.h) share.
+// What the operators this project puts in XNNPACK subgraph nodes (winograd.h, winograd_qs8.h,
+// patches.h) share.
 #pragma once
 #include <cstddef>
 
+#include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include "xnnpack/common.h"
+#include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
 
 namespace onnxwasm {
@@ -20,6 +24,22 @@ inline xnn_status reshape_nhwc_output(xnn_value& output, size_t n, size_t h, siz
     return xnn_status_reallocation_required;
   }
   return xnn_status_success;
+}
+
+// The end of a reshape that runs `task` over `tasks` (none: nothing to run, an empty batch)
+// with `scratch_bytes` of workspace per thread, its output n x h x w x c (NHWC).
+inline xnn_status reshape_tasks_with_scratch(xnn_operator* op, xnn_operator_data* opdata, pthreadpool_task_1d_with_thread_t task,
+                                             size_t tasks, size_t threads, size_t scratch_bytes, xnn_value& output, size_t n,
+                                             size_t h, size_t w, size_t c) {
+  const size_t old_workspace = opdata->workspace_size;
+  opdata->workspace_size = threads * scratch_bytes + XNN_EXTRA_BYTES;
+  opdata->workspace_alignment = XNN_ALLOCATION_ALIGNMENT;
+  op->compute[0].type = tasks != 0 ? xnn_parallelization_type_1d_with_thread : xnn_parallelization_type_invalid;
+  op->compute[0].task_1d_with_thread = task;
+  op->compute[0].context_offset = 0;
+  op->compute[0].range[0] = tasks;
+  op->state = xnn_run_state_needs_setup;
+  return reshape_nhwc_output(output, n, h, w, c, opdata->workspace_size > old_workspace);
 }
 
 }  // namespace onnxwasm

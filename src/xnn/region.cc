@@ -16,6 +16,7 @@
 #include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
+#include "xnn/winograd_qs8.h"
 #include "xnnpack/operator-type.h"
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
@@ -109,6 +110,8 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
     if (const int tile = winograd_tile_of(op.operator_objects[0]))
       kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
+    else if (is_winograd_qs8(op.operator_objects[0]))
+      kind += " Winograd F(2x2,3x3)";
     else if (is_patches(op.operator_objects[0]))
       kind += " patches";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
@@ -203,6 +206,7 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   r->qint8_convolutions_ = b.qint8_convolutions;
   r->qint8_split_ = b.qint8_split;
   r->qint8_patches_ = b.qint8_patches;
+  r->qint8_winograd_ = b.qint8_winograd;
   r->qint8_other_ = b.qint8_other;
   r->winograd_ = b.winograd_convolutions;
   r->buffers_ = b.take_buffers();

@@ -41,6 +41,7 @@ class XnnRegion {
   int qint8_convolutions() const { return qint8_convolutions_; }
   int qint8_split() const { return qint8_split_; }  // of those, how many run as two
   int qint8_patches() const { return qint8_patches_; }  // how many over patches (patches.h)
+  int qint8_winograd() const { return qint8_winograd_; }  // how many as Winograd (winograd_qs8.h)
   int qint8_other() const { return qint8_other_; }  // Add, Sub, MaxPool in int8
   int winograd_convolutions() const { return winograd_; }
   // GEMM/IGEMM operators whose weights outgrow the cache, run column blocks first (gemm_order.h).
@@ -71,7 +72,7 @@ class XnnRegion {
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;
   std::vector<std::string> op_nodes_;  // per XNNPACK subgraph node: the node it was lowered from
-  int qint8_convolutions_ = 0, qint8_split_ = 0, qint8_patches_ = 0, qint8_other_ = 0, winograd_ = 0, column_ordered_ = 0;
+  int qint8_convolutions_ = 0, qint8_split_ = 0, qint8_patches_ = 0, qint8_winograd_ = 0, qint8_other_ = 0, winograd_ = 0, column_ordered_ = 0;
 };
 
 struct XnnPlan {

@@ -10,6 +10,7 @@
 #include "kernels/spatial.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
+#include "xnn/winograd_qs8.h"
 
 namespace onnxwasm {
 
@@ -28,13 +29,15 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   if (!b) return Status::ok();
   const int winograd = winograd_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
                                      win.out[0], win.out[1]);
-  // A QDQ convolution that 4x4 Winograd tiles fit runs in float between its DequantizeLinear
-  // and QuantizeLinear, as the graph states it: XNNPACK's int8 3x3 convolutions run no faster
-  // than its float ones here (wasm SIMD's int8 dot product needs its inputs widened to 16 bits
-  // first: resnet18_qdq's 14x14 ones take 10.5 ms, resnet50's float ones 10.1), and 4x4 tiles
-  // do a quarter of the multiplies (resnet18_qdq: 0.81x the time). With 2x2 tiles (half)
-  // int8 stays: their float weights, 64 times the int8 ones, bought a few percent.
-  if (winograd != 4) {
+  // A QDQ convolution runs in int8 (rules_quant.cc), its 3x3 stride-1 ones as int8 Winograd
+  // F(2x2, 3x3) (winograd_qs8.h): resnet18_qdq's 56x56 ones take 2.4 ms that way against 2.7 as
+  // float Winograd F(4x4, 3x3) between their DequantizeLinear and QuantizeLinear, where those of
+  // more than 1024 input channels (whose int8 sums could overflow) still run where 4x4 tiles
+  // fit: XNNPACK's direct int8 3x3 convolutions run no faster than its float ones here (wasm
+  // SIMD's int8 dot product needs its inputs widened to 16 bits first), and 4x4 tiles do a
+  // quarter of the multiplies.
+  if (winograd != 4 || winograd_qs8_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
+                                         win.out[0], win.out[1])) {
     OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, win, b));
     if (quantized) return Status::ok();
   }

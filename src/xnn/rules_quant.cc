@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "xnn/patches.h"
+#include "xnn/winograd_qs8.h"
 #include "xnn/rules.h"
 
 namespace onnxwasm {
@@ -360,6 +361,25 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
   } else if (split) {
     OW_ASSIGN_OR_RETURN(in, define_columns_as_channels(in, in_h, out_dims, cg, kw, win, *qin, b, n));
   }
+  auto define_convolution = [&](uint32_t kernel, const char* what) {
+    return xnn_check(
+        xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
+                                  u(kh), u(kw), u(win.strides[0]), u(win.strides[1]), u(win.dilations[0]), u(win.dilations[1]),
+                                  u(group), static_cast<size_t>(cg), static_cast<size_t>(m / group), relu >= 0 ? 0.f : -INFINITY,
+                                  INFINITY, in, kernel, bias, out, 0),
+        what, n);
+  };
+  if (!patches && !split &&
+      winograd_qs8_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m, win.out[0],
+                        win.out[1])) {
+    // Winograd's operator (winograd_qs8.h) packs its own weights, from OIHW.
+    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
+                                                      b->int8_kernel_view(pn.inputs[1], *iw->q), n));
+    OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8, Winograd)"));
+    use_winograd_qs8(b->subgraph());
+    b->qint8_winograd++, b->qint8_convolutions++;
+    return true;
+  }
   // Without groups the region's cache packs the kernel from OIHW; else XNNPACK packs OHWI,
   // written straight into the bytes it packs from (over patches: each output's row of
   // kh * kw * cg, then zeros to `patches`).
@@ -394,12 +414,7 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
         "xnn_define_convolution_2d (qint8, kh x 1)", n));
   } else {
     OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale, ohwi, n));
-    OW_RETURN_IF_ERROR(xnn_check(
-        xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
-                                  u(kh), u(kw), u(win.strides[0]), u(win.strides[1]), u(win.dilations[0]), u(win.dilations[1]),
-                                  u(group), static_cast<size_t>(cg), static_cast<size_t>(m / group), relu >= 0 ? 0.f : -INFINITY,
-                                  INFINITY, in, filter, bias, out, 0),
-        "xnn_define_convolution_2d (qint8)", n));
+    OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8)"));
   }
   b->qint8_convolutions++;
   return true;

@@ -25,19 +25,16 @@
 #include "xnnpack/subgraph.h"
 #include "xnn/custom_node.h"
 #include "xnn/packing_threads.h"
+#include "xnn/winograd_blocks.h"
 
 namespace onnxwasm {
 namespace {
 
-constexpr size_t kScratchBytes = 768 << 10;  // per thread: a block's input and output matrices
-constexpr size_t kMinBlock = 16;             // tiles: each block reads all the weights once
 constexpr size_t kSliceBytes = 128 << 10;    // weights per GEMM call
-constexpr size_t kSharedWeightsBytes = 1 << 20;  // transformed weights every thread may read
-constexpr size_t kBlocksPerThread = 4;
 
 // What a run needs; kept in the operator's context (which XNNPACK passes to the task).
 struct Plan {
-  size_t m;  // outputs per tile side (2 or 4)
+  WinogradGrid grid;  // its m: outputs per tile side (2 or 4)
   const float* input;
   float* output;
   float* scratch;         // per thread: scratch_floats
@@ -47,9 +44,8 @@ struct Plan {
   size_t mr, nr;
   size_t columns;  // output channels per GEMM call: a multiple of nr
   union xnn_f32_minmax_params gemm_params;  // no clamping: the activation follows the transform
-  size_t height, width, in, out, out_h, out_w, tiles_h, tiles_w, tiles, block, blocks;
+  size_t in, out, block, blocks;
   size_t group;  // output channels per task (a multiple of nr): all of them on one thread
-  ptrdiff_t pad_top, pad_left;
   size_t packed_floats, scratch_floats;
   float min, max;
 };
@@ -184,22 +180,13 @@ void run_block(void* context, size_t thread, size_t task) {
   const Plan& p = *static_cast<const Plan*>(context);
   const size_t block_index = task % p.blocks, first_out = task / p.blocks * p.group;
   const size_t last_out = std::min(p.out, first_out + p.group);
-  const size_t first = block_index * p.block, count = std::min(p.block, p.tiles - first);
+  const size_t first = block_index * p.block, count = std::min(p.block, p.grid.tiles - first);
   float* in_t = p.scratch + thread * p.scratch_floats;  // [positions][block][in]
   float* out_t = in_t + positions * p.block * p.in;     // [positions][block][out]
   const size_t in_stride = p.block * p.in, out_stride = p.block * p.out;
-  const size_t per_image = p.tiles_h * p.tiles_w;
-  struct Tile { size_t image, y, x; };
-  auto tile = [&](size_t i) { const size_t t = first + i; return Tile{t / per_image, t % per_image / p.tiles_w, t % p.tiles_w}; };
   for (size_t i = 0; i < count; i++) {
-    const auto [image, ty, tx] = tile(i);
     const float* src[positions];
-    for (size_t r = 0; r < n; r++)
-      for (size_t s = 0; s < n; s++) {
-        const ptrdiff_t y = static_cast<ptrdiff_t>(M * ty + r) - p.pad_top, x = static_cast<ptrdiff_t>(M * tx + s) - p.pad_left;
-        const bool inside = y >= 0 && x >= 0 && y < static_cast<ptrdiff_t>(p.height) && x < static_cast<ptrdiff_t>(p.width);
-        src[r * n + s] = inside ? p.input + ((image * p.height + y) * p.width + x) * p.in : p.zero;
-      }
+    p.grid.inputs(first + i, p.input, p.in, p.zero, src);
     float* dst = in_t + i * p.in;
     size_t c = 0;
     for (; c + Wide::n <= p.in; c += Wide::n) input_transform<M, Wide>(src, c, dst, in_stride);
@@ -217,13 +204,8 @@ void run_block(void* context, size_t thread, size_t task) {
   const bool clamp = p.min != -INFINITY || p.max != INFINITY;
   const Wide::V lo = Wide::splat(p.min), hi = Wide::splat(p.max);
   for (size_t i = 0; i < count; i++) {
-    const auto [image, ty, tx] = tile(i);
     float* dst[M * M];
-    for (size_t r = 0; r < M; r++)
-      for (size_t s = 0; s < M; s++) {
-        const size_t y = M * ty + r, x = M * tx + s;
-        dst[r * M + s] = y < p.out_h && x < p.out_w ? p.output + ((image * p.out_h + y) * p.out_w + x) * p.out : nullptr;
-      }
+    p.grid.outputs(first + i, p.output, p.out, dst);
     const float* src = out_t + i * p.out;
     size_t k = first_out;
     for (; k + Wide::n <= last_out; k += Wide::n) output_transform<M, Wide>(src, out_stride, k, dst, clamp, lo, hi);
@@ -334,7 +316,7 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   op->flags = node->flags;
   op->state = xnn_run_state_invalid;
   Plan& p = plan_of(op);
-  p.m = M;
+  p.grid.init(M, *node);
   p.weights = weights;
   p.zero = static_cast<const float*>(op->zero_buffer);
   p.gemm = gemm;
@@ -342,13 +324,8 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   p.gemm_params.scalar.min = -INFINITY;
   p.gemm_params.scalar.max = INFINITY;
   p.in = in, p.out = out;
-  p.pad_top = node->params.convolution_2d.input_padding_top;
-  p.pad_left = node->params.convolution_2d.input_padding_left;
   p.packed_floats = packed_floats;
   p.min = node->activation.output_min, p.max = node->activation.output_max;
-  // Kept for reshape: the bottom and right padding.
-  op->padding_bottom = node->params.convolution_2d.input_padding_bottom;
-  op->padding_right = node->params.convolution_2d.input_padding_right;
   opdata->operator_objects[0] = op;
   return xnn_status_success;
 }
@@ -356,54 +333,18 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
 xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthreadpool_t threadpool) {
   xnn_operator* op = opdata->operator_objects[0];
   Plan& p = plan_of(op);
-  const xnn_value& input = values[opdata->inputs[0]];
-  xnn_value& output = values[opdata->outputs[0]];
-  const size_t batch = input.shape.dim[0];
-  p.height = input.shape.dim[1], p.width = input.shape.dim[2];
-  const size_t padded_h = p.height + p.pad_top + op->padding_bottom, padded_w = p.width + p.pad_left + op->padding_right;
-  if (padded_h < 3 || padded_w < 3) return xnn_status_invalid_parameter;
-  p.out_h = padded_h - 2, p.out_w = padded_w - 2;
-  p.tiles_h = (p.out_h + p.m - 1) / p.m, p.tiles_w = (p.out_w + p.m - 1) / p.m;
-  const size_t positions = (p.m + 2) * (p.m + 2);
-  p.tiles = batch * p.tiles_h * p.tiles_w;
+  WinogradGrid& g = p.grid;
+  if (!g.reshape(values[opdata->inputs[0]])) return xnn_status_invalid_parameter;
+  const size_t positions = (g.m + 2) * (g.m + 2);
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
-  // Blocks of at most as many tiles as keep a block's matrices within kScratchBytes (but at
-  // least kMinBlock, so the weights are read from memory for that many tiles at once), each a
-  // multiple of mr tiles but the last. With threads, each thread takes its own group of output
-  // channels for every block rather than blocks of its own: the threads read each weight once
-  // per block between them (blocks per thread read all of them: resnet50's 7x7 layers, one
-  // block of 16 tiles, scaled 1.6x on 2 threads) and do equal work whatever the tile count; the
-  // price is each thread transforming the block's inputs, a few % of the products.
-  const size_t per_tile = positions * (p.in + p.out) * sizeof(float);
-  const size_t most = std::max<size_t>(kMinBlock, kScratchBytes / per_tile);
-  size_t blocks = (p.tiles + most - 1) / most;
-  const size_t nr_blocks = (p.out + p.nr - 1) / p.nr;
-  // Many tiles and weights that stay in cache (the large images' layers: few channels): blocks
-  // of their own for each thread after all, at least kBlocksPerThread each so that the last
-  // ones even out; the inputs' transform is then not repeated by every thread. Paired against
-  // output-channel groups at 2 threads: unet_small 0.92x, densenet121 0.97x, squeezenet1_1
-  // 0.98x (these layers scaled 1.36-1.5x on 2 threads against ~1.7x for the others).
-  const bool by_blocks = threads > 1 && positions * p.packed_floats * sizeof(float) <= kSharedWeightsBytes &&
-                         p.tiles >= kBlocksPerThread * threads * p.mr;
-  if (by_blocks) blocks = std::max(blocks, kBlocksPerThread * threads);
-  const size_t block = std::max<size_t>(1, std::min(p.tiles, ((p.tiles + blocks - 1) / blocks + p.mr - 1) / p.mr * p.mr));
-  p.block = block;
-  p.blocks = (p.tiles + block - 1) / block;
-  p.group = by_blocks ? nr_blocks * p.nr : (nr_blocks + threads - 1) / threads * p.nr;
-  const size_t groups = (p.out + p.group - 1) / p.group;
+  const WinogradBlocks blocks = winograd_blocks(g.tiles, positions * (p.in + p.out) * sizeof(float),
+                                                positions * p.packed_floats * sizeof(float), p.out, p.mr, p.nr, threads);
+  p.block = blocks.block, p.blocks = blocks.blocks, p.group = blocks.group;
   p.columns = std::max<size_t>(1, kSliceBytes / (p.in * sizeof(float)) / p.nr) * p.nr;
-  p.scratch_floats = (positions * block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
-  const size_t old_workspace = opdata->workspace_size;
-  opdata->workspace_size = threads * p.scratch_floats * sizeof(float) + XNN_EXTRA_BYTES;
-  opdata->workspace_alignment = XNN_ALLOCATION_ALIGNMENT;
-  // An empty batch has no tiles: nothing to run.
-  op->compute[0].type = p.tiles != 0 ? xnn_parallelization_type_1d_with_thread : xnn_parallelization_type_invalid;
-  op->compute[0].task_1d_with_thread = p.m == 2 ? run_block<2> : run_block<4>;
-  op->compute[0].context_offset = 0;
-  op->compute[0].range[0] = p.blocks * groups;
-  op->state = xnn_run_state_needs_setup;
-
-  return reshape_nhwc_output(output, batch, p.out_h, p.out_w, p.out, opdata->workspace_size > old_workspace);
+  p.scratch_floats = (positions * p.block * (p.in + p.out) + 15) / 16 * 16;  // 64-byte multiples
+  return reshape_tasks_with_scratch(op, opdata, g.m == 2 ? run_block<2> : run_block<4>, g.tiles != 0 ? blocks.tasks : 0, threads,
+                                    p.scratch_floats * sizeof(float), values[opdata->outputs[0]], g.batch, g.out_h, g.out_w,
+                                    p.out);
 }
 
 xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_t, pthreadpool_t) {

@@ -12,6 +12,7 @@
 #include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
+#include "xnn/winograd_qs8.h"
 
 using namespace onnxwasm;
 using namespace onnxwasm::testing;
@@ -52,9 +53,11 @@ Tensor scalar_tensor(DType t, double v) {
 // Graph `g` (one output) on the reference kernels and wholly on XNNPACK at 1 and 2 threads:
 // XNNPACK's debugInfo contains `info` (or, with `present` false, does not) and its output is
 // within `rtol`/`atol` of the reference's. int8 graphs: an int8 op rounds once where the
-// reference rounds a float result, so atol is one quantization step.
+// reference rounds a float result, so atol is one quantization step; `most_off`: the fraction of
+// outputs that may differ at all (a float sum lands on the other side of a rounding boundary
+// rarely: a bias or rounding off by one step would move most).
 void check_xnn_graph(GraphBuilder& g, const std::vector<std::pair<std::string, Tensor>>& feeds, const std::string& info,
-                     float rtol, float atol, bool present = true) {
+                     float rtol, float atol, bool present = true, double most_off = 1.0) {
   // 2 threads first: a 1-thread session packed into the same buffers would leave a block the
   // 2-thread packing missed holding the right values.
   for (int threads : {2, 1}) {
@@ -71,6 +74,9 @@ void check_xnn_graph(GraphBuilder& g, const std::vector<std::pair<std::string, T
     auto got = run_session(*xnn, fs);
     REQUIRE(got.size() == 1);
     expect_close(got[0], expected[0], rtol, atol);
+    int64_t off = 0;
+    for (int64_t i = 0; i < got[0].size(); i++) off += got[0].float_at(i) != expected[0].float_at(i);
+    CHECK(off <= most_off * static_cast<double>(got[0].size()));
   }
 }
 
@@ -619,20 +625,48 @@ TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 4096, 4096, 28, 28) == 0);
 }
 
-// A QDQ 3x3 convolution that 4x4 Winograd tiles fit runs in float between its
-// DequantizeLinear and QuantizeLinear (rules_conv.cc); one of 2x2 tiles stays in int8.
-TEST_CASE("QDQ 3x3 convolutions with large outputs run as float Winograd", "[xnn]") {
-  struct Shape { int64_t c, h, m; const char* info; };
-  const Shape shapes[] = {{16, 18, 20, "1 convolutions as Winograd"}, {24, 8, 16, "1 convolutions in int8"}};
+// QDQ 3x3 stride-1 convolutions of 16 to 1024 input channels run in int8 as Winograd F(2x2, 3x3)
+// (winograd_qs8.h), exact as XNNPACK's direct int8 convolution: output channels off the packed
+// block of 8 and input channels off the transform's 8, outputs off whole tiles, asymmetric pads,
+// a batch of two, no bias, at 1 and 2 threads. More input channels than 1024 (where 32-bit sums
+// could overflow) and an output large enough for 4x4 tiles: float Winograd between the
+// DequantizeLinear and QuantizeLinear, as the graph states it (rules_conv.cc).
+TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 1024 channels", "[xnn]") {
+  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; bool relu, bias; const char* info; };
+  const char* int8 = "1 convolutions in int8, 1 of them as Winograd";
+  const Shape shapes[] = {
+      {1, 16, 18, 18, 20, {1, 1, 1, 1}, true, true, int8},
+      {1, 24, 8, 8, 16, {1, 1, 1, 1}, true, true, int8},
+      {2, 20, 11, 9, 19, {0, 1, 1, 0}, false, false, int8},  // 9 x 8 outputs: a half tile past the bottom
+      {1, 37, 7, 7, 40, {1, 1, 1, 1}, true, true, int8},     // ResNet's last stage's size
+      {1, 1030, 18, 18, 16, {1, 1, 1, 1}, true, true, "1 convolutions as Winograd"},
+  };
   int index = 0;
   for (const Shape& s : shapes) {
     INFO("shape " << index);
     std::mt19937 rng(500 + index++);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    qdq_conv_graph(g, rng, feeds, {1, s.c, s.h, s.h}, s.m, 3, 3, {attr_ints("pads", {1, 1, 1, 1})}, true, 3, -5);
-    check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f);
+    qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, 3, 3, {attr_ints("pads", s.pads)}, s.relu, 3, -5, s.bias);
+    check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f, true, 0.01);
   }
+}
+
+// Which qint8 convolutions take Winograd (winograd_qs8.cc's bounds).
+TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels", "[xnn]") {
+  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 56, 56));
+  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7));
+  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 1024, 16, 2, 2));
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28));  // sums could pass 2^31
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28));     // few input channels
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28));     // few output channels
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28));    // stride 2
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28));    // dilation 2
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28));    // groups
+  CHECK_FALSE(winograd_qs8_fits(5, 5, 1, 1, 1, 1, 1, 64, 64, 28, 28));
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9));      // one output row
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 3, 3));      // 4 tiles for 9 outputs: 7.1 products each
+  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, int64_t(1) << 40, 28, 28));
 }
 
 // Products whose packed weights outgrow the cache (over 1 MB) and that have more than one row
