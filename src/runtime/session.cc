@@ -232,7 +232,9 @@ Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs
   OW_RETURN_IF_ERROR(check_feeds(feeds, &inputs));
   OW_ASSIGN_OR_RETURN(Plan* plan, plan_for(inputs));
   last_ = plan;
-  return execute(*plan, inputs, outputs);
+  Status st = execute(*plan, inputs, outputs);
+  pool_->release_workers();
+  return st;
 }
 
 Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs) {
