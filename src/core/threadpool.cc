@@ -41,12 +41,4 @@ void ThreadPool::parallel_for(size_t n, const std::function<void(size_t)>& fn) {
   pthreadpool_parallelize_1d(pool_, call_fn, const_cast<std::function<void(size_t)>*>(&fn), n, 0);
 }
 
-static void nothing(void*, size_t) {}
-
-void ThreadPool::release_workers() {
-  // One empty call, one item per thread so that every worker takes part, flagged to skip the
-  // spin after it.
-  if (pool_) pthreadpool_parallelize_1d(pool_, nothing, nullptr, pthreadpool_get_threads_count(pool_), PTHREADPOOL_FLAG_YIELD_WORKERS);
-}
-
 }  // namespace onnxwasm

@@ -21,14 +21,12 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
   pthreadpool* handle() const { return pool_; }
   int num_threads() const;
-  // Calls fn(i) for i in [0, n), split over the pool's threads.
+  // Calls fn(i) for i in [0, n), split over the pool's threads. Workers spin (about 1 ms)
+  // for the next call before they sleep, also across XNNPACK regions (which are created
+  // without XNN_FLAG_YIELD_WORKERS) and past the end of a run: every wake-up from sleep lets
+  // the OS place a worker again, and a kernel that packs the threads of a lightly loaded
+  // process onto one CPU then has both threads spin on it (README, Threads).
   void parallel_for(size_t n, const std::function<void(size_t)>& fn);
-  // Sends the workers to sleep now rather than after their spin (about 1 ms) for the next
-  // call; for the end of a run. Within a run they spin from one call to the next: each wake-up
-  // from sleep lets the OS place the worker again, and a scheduler that packs threads of a
-  // lightly loaded process onto one CPU (seen on 2-core VMs after a pause) then serializes the
-  // two threads for milliseconds.
-  void release_workers();
 
  private:
   pthreadpool* pool_ = nullptr;

@@ -232,9 +232,7 @@ Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs
   OW_RETURN_IF_ERROR(check_feeds(feeds, &inputs));
   OW_ASSIGN_OR_RETURN(Plan* plan, plan_for(inputs));
   last_ = plan;
-  Status st = execute(*plan, inputs, outputs);
-  pool_->release_workers();
-  return st;
+  return execute(*plan, inputs, outputs);
 }
 
 Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs) {

@@ -193,8 +193,8 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   // Operators pack their weights as the runtime creates them, on the session's threads.
   PackingThreads packing(pool);
   if (st.is_ok())
-    // No XNN_FLAG_YIELD_WORKERS: workers keep spinning (about 1 ms) into the next region rather
-    // than sleeping at each region's end; Session::run sends them to sleep once it is done.
+    // No XNN_FLAG_YIELD_WORKERS: workers spin on into the next region, not woken again for
+    // each (core/threadpool.h says why).
     st = xnn_check(xnn_create_runtime_v4(sg, r->weights_->cache(), workspace, pool, 0, &r->runtime_),
                    "xnn_create_runtime_v4", first);
   if (st.is_ok()) st = r->weights_->finalize();

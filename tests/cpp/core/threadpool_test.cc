@@ -2,6 +2,8 @@
 #include "core/threadpool.h"
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <vector>
 
 #include "testing/graph_builder.h"
@@ -18,21 +20,18 @@ static bool covers_each_once(ThreadPool& pool, size_t n) {
   return true;
 }
 
-TEST_CASE("thread pools run every index once, also after their workers were sent to sleep", "[core]") {
+TEST_CASE("thread pools run every index once, back to back and after their workers slept", "[core]") {
   for (int threads : {1, 2, 3}) {
     CAPTURE(threads);
     ThreadPool pool(threads);
     CHECK(pool.num_threads() >= 1);
     CHECK(pool.num_threads() <= threads);
-    CHECK(covers_each_once(pool, 1000));
-    // A run ends with release_workers; the next run's first call wakes them from sleep.
-    for (int run = 0; run < 20; run++) {
-      pool.release_workers();
-      CHECK(covers_each_once(pool, 7));
-      CHECK(covers_each_once(pool, 1));
+    // Back to back: the workers are still spinning for the next call.
+    for (int call = 0; call < 50; call++) CHECK(covers_each_once(pool, 1 + call % 9));
+    // After a pause longer than their spin (about 1 ms in wasm, more natively): woken from sleep.
+    for (int pause = 0; pause < 4; pause++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(40));
+      CHECK(covers_each_once(pool, 1000));
     }
-    pool.release_workers();
-    pool.release_workers();  // twice in a row: harmless
-    CHECK(covers_each_once(pool, 64));
   }
 }
