@@ -47,6 +47,7 @@ struct Plan {
   size_t in, out, block, blocks;
   size_t group;  // output channels per task (a multiple of nr): all of them on one thread
   size_t packed_floats, scratch_floats;
+  size_t in_stride, out_stride;  // floats from one position's scratch matrix to the next's
   float min, max;
 };
 static_assert(sizeof(Plan) <= sizeof(static_cast<xnn_operator*>(nullptr)->context), "the plan fits the operator's context");
@@ -181,7 +182,7 @@ void run_block(void* context, size_t thread, size_t task) {
   const size_t block_index = task % p.blocks, first_out = task / p.blocks * p.group;
   const size_t last_out = std::min(p.out, first_out + p.group);
   const size_t first = block_index * p.block, count = std::min(p.block, p.grid.tiles - first);
-  const size_t in_stride = p.block * p.in + kPositionPad, out_stride = p.block * p.out + kPositionPad;
+  const size_t in_stride = p.in_stride, out_stride = p.out_stride;
   float* in_t = p.scratch + thread * p.scratch_floats;  // [positions][block][in]
   float* out_t = in_t + positions * in_stride;          // [positions][block][out]
   for (size_t i = 0; i < count; i++) {
@@ -341,7 +342,8 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
                                                 positions * p.packed_floats * sizeof(float), p.out, p.mr, p.nr, threads);
   p.block = blocks.block, p.blocks = blocks.blocks, p.group = blocks.group;
   p.columns = std::max<size_t>(1, kSliceBytes / (p.in * sizeof(float)) / p.nr) * p.nr;
-  p.scratch_floats = (positions * (p.block * (p.in + p.out) + 2 * kPositionPad) + 15) / 16 * 16;  // 64-byte multiples
+  p.in_stride = p.block * p.in + kPositionPad, p.out_stride = p.block * p.out + kPositionPad;
+  p.scratch_floats = (positions * (p.in_stride + p.out_stride) + 15) / 16 * 16;  // 64-byte multiples
   return reshape_tasks_with_scratch(op, opdata, g.m == 2 ? run_block<2> : run_block<4>, g.tiles != 0 ? blocks.tasks : 0, threads,
                                     p.scratch_floats * sizeof(float), values[opdata->outputs[0]], g.batch, g.out_h, g.out_w,
                                     p.out);

@@ -52,6 +52,7 @@ struct Plan {
   size_t in, out, kp, np;  // kp: in rounded up to kChannelBlock, np: out to kNr
   WinogradGrid grid;        // of 2x2 tiles
   size_t block, blocks, group, scratch_bytes;
+  size_t in_stride, out_stride;  // values from one position's scratch matrix to the next's
 };
 static_assert(sizeof(Plan) <= sizeof(static_cast<xnn_operator*>(nullptr)->context), "the plan fits the operator's context");
 
@@ -216,7 +217,7 @@ void run_block(void* context, size_t thread, size_t task) {
   const size_t last_out = std::min(p.out, first_out + p.group);
   const size_t first = block_index * p.block, count = std::min(p.block, p.grid.tiles - first);
   auto* in_t = reinterpret_cast<int16_t*>(p.scratch + thread * p.scratch_bytes);  // [16][block][kp]
-  const size_t in_stride = p.block * p.kp + kPositionPad, out_stride = p.block * p.np + kPositionPad;
+  const size_t in_stride = p.in_stride, out_stride = p.out_stride;
   auto* out_t = reinterpret_cast<int32_t*>(in_t + kPositions * in_stride);  // [16][block][np]
   for (size_t i = 0; i < count; i++) {
     const int8_t* src[kPositions];
@@ -401,7 +402,8 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   const WinogradBlocks blocks =
       winograd_blocks(g.tiles, tile_bytes, kPositions * p.np * p.kp * sizeof(int16_t), p.out, kMr, kNr, threads);
   p.block = blocks.block, p.blocks = blocks.blocks, p.group = blocks.group;
-  p.scratch_bytes = (p.block * tile_bytes + kPositions * kPositionPad * (sizeof(int16_t) + sizeof(int32_t)) + 63) / 64 * 64;
+  p.in_stride = p.block * p.kp + kPositionPad, p.out_stride = p.block * p.np + kPositionPad;
+  p.scratch_bytes = (kPositions * (p.in_stride * sizeof(int16_t) + p.out_stride * sizeof(int32_t)) + 63) / 64 * 64;
   return reshape_tasks_with_scratch(op, opdata, run_block, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
                                     values[opdata->outputs[0]], g.batch, g.out_h, g.out_w, p.out);
 }
