@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <mutex>
 #include <set>
+#include <string>
 
 #include <xnnpack.h>
 
@@ -110,8 +111,8 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
     if (const int tile = winograd_tile_of(op.operator_objects[0]))
       kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
-    else if (is_winograd_qs8(op.operator_objects[0]))
-      kind += " Winograd F(2x2,3x3)";
+    else if (const int qs8_tile = winograd_qs8_tile_of(op.operator_objects[0]))
+      kind += " Winograd F(" + std::to_string(qs8_tile) + "x" + std::to_string(qs8_tile) + ",3x3)";
     else if (is_patches(op.operator_objects[0]))
       kind += " patches";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)

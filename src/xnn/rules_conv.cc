@@ -30,14 +30,14 @@ Status lower_conv(const ProgramNode& pn, const Program& p, XnnBuilder* b) {
   const int winograd = winograd_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
                                      win.out[0], win.out[1]);
   // A QDQ convolution runs in int8 (rules_quant.cc), its 3x3 stride-1 ones as int8 Winograd
-  // F(2x2, 3x3) (winograd_qs8.h): resnet18_qdq's 56x56 ones take 2.4 ms that way against 2.7 as
-  // float Winograd F(4x4, 3x3) between their DequantizeLinear and QuantizeLinear, where those of
-  // more than 1024 input channels (whose int8 sums could overflow) still run where 4x4 tiles
-  // fit: XNNPACK's direct int8 3x3 convolutions run no faster than its float ones here (wasm
-  // SIMD's int8 dot product needs its inputs widened to 16 bits first), and 4x4 tiles do a
-  // quarter of the multiplies.
-  if (winograd != 4 || winograd_qs8_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
-                                         win.out[0], win.out[1])) {
+  // (winograd_qs8.h): resnet18_qdq's 56x56 ones took 2.4 ms as F(2x2, 3x3) against 2.7 as float
+  // Winograd F(4x4, 3x3) between their DequantizeLinear and QuantizeLinear (int8 F(4x4): 1.2),
+  // where those of more than 1024 input channels (whose int8 sums could overflow) still run
+  // where 4x4 tiles fit: XNNPACK's direct int8 3x3 convolutions run no faster than its float
+  // ones here (wasm SIMD's int8 dot product needs its inputs widened to 16 bits first), and 4x4
+  // tiles do a quarter of the multiplies.
+  if (winograd != 4 || winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
+                                         win.out[0], win.out[1]) != 0) {
     OW_ASSIGN_OR_RETURN(bool quantized, lower_conv_qs8(pn, p, win, b));
     if (quantized) return Status::ok();
   }

@@ -369,14 +369,15 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
                                   INFINITY, in, kernel, bias, out, 0),
         what, n);
   };
-  if (!patches && !split &&
-      winograd_qs8_fits(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m, win.out[0],
-                        win.out[1])) {
+  const int winograd = patches || split ? 0
+                                        : winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0],
+                                                            win.dilations[1], group, cg, m, win.out[0], win.out[1]);
+  if (winograd != 0) {
     // Winograd's operator (winograd_qs8.h) packs its own weights, from OIHW.
     OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
                                                       b->int8_kernel_view(pn.inputs[1], *iw->q), n));
     OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8, Winograd)"));
-    use_winograd_qs8(b->subgraph());
+    use_winograd_qs8(b->subgraph(), winograd);
     b->qint8_winograd++, b->qint8_convolutions++;
     return true;
   }

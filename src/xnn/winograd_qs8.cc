@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Winograd F(2x2, 3x3) (Lavin & Gray, 2015) on int8 data as the operator of an XNNPACK
-// convolution node. A tile's 2x2 sums are Y = A^T [sum over c of U .* V] A / 4 with
-// V = B^T (d - zero point) B for its 4x4 inputs d and U = (2G) g (2G)^T for each 3x3 kernel g
-// (the factor 4 from doubling G); per position, the sum over input channels is one product
-// [tiles x in] x [in x out] of 16-bit values into 32-bit sums. Then, as XNNPACK's int8 kernels:
-// plus the bias, times input scale * weight scale / output scale, rounded to nearest even,
-// plus the output zero point, clamped.
+// Winograd F(m x m, 3x3) for m = 2, 3 and 4 (Lavin & Gray, 2015) on int8 data as the operator of
+// an XNNPACK convolution node, in whole numbers throughout. With n = m + 2, a tile's m x m sums
+// are Y = A'^T [sum over c of U .* V] A' / D^2 with V = B^T (d - zero point) B for its n x n
+// inputs d and U = G' g G'^T for each 3x3 kernel g, where G' is G with each row scaled to whole
+// numbers (row i by s_i) and A' is D A^T diag(1/s) (whole numbers too): D = 2, 6, 24. Per
+// position, the sum over input channels is one product [tiles x in] x [in x out] of 16-bit
+// values into 32-bit sums. Then, as XNNPACK's int8 kernels: plus the bias, times input scale *
+// weight scale / output scale, rounded to nearest even, plus the output zero point, clamped.
 #include "xnn/winograd_qs8.h"
 
 #include <algorithm>
@@ -31,11 +32,11 @@
 namespace onnxwasm {
 namespace {
 
-constexpr size_t kPositions = 16;  // a 4x4 input tile's
 constexpr size_t kNr = 8;          // output channels per packed block: two i32x4 sums per row
 constexpr size_t kMr = 4;          // tiles per product call
 constexpr size_t kChannelBlock = 8;  // input channels, transformed 8 at a time (i16x8)
 constexpr int64_t kMaxChannels = 1024;
+constexpr int64_t kMaxChannels4 = 112;  // 4x4 tiles: see winograd_qs8_tile
 constexpr float kMagicBias = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, nearest even
 constexpr int32_t kMagicBiasBits = 0x4B400000;
 
@@ -50,7 +51,7 @@ struct Plan {
   const int8_t* padding;   // kp bytes of the input zero point
   int32_t input_zero_point, magic_min, magic_less_zero_point, output_max;
   size_t in, out, kp, np;  // kp: in rounded up to kChannelBlock, np: out to kNr
-  WinogradGrid grid;        // of 2x2 tiles
+  WinogradGrid grid;        // of m x m tiles
   size_t block, blocks, group, scratch_bytes;
   size_t in_stride, out_stride;  // values from one position's scratch matrix to the next's
 };
@@ -58,7 +59,9 @@ static_assert(sizeof(Plan) <= sizeof(static_cast<xnn_operator*>(nullptr)->contex
 
 Plan& plan_of(xnn_operator* op) { return *reinterpret_cast<Plan*>(&op->context); }
 
-// The same transforms one input channel at a time, or eight (wasm SIMD).
+// Whole-number arithmetic one value at a time (Lane1: inputs and weights, which cannot
+// overflow; Sum1: the 32-bit sums, which wrap as the SIMD ones do), or eight 16-bit inputs or
+// weights (Lane8) and four sums (Sum4) at once.
 struct Lane1 {
   using V = int32_t;
   static constexpr size_t n = 1;
@@ -66,6 +69,13 @@ struct Lane1 {
   static void store(int16_t* p, V v) { *p = static_cast<int16_t>(v); }
   static V add(V a, V b) { return a + b; }
   static V sub(V a, V b) { return a - b; }
+  static V shl(V a, int k) { return a * (1 << k); }
+};
+struct Sum1 {
+  using V = uint32_t;
+  static V add(V a, V b) { return a + b; }
+  static V sub(V a, V b) { return a - b; }
+  static V shl(V a, int k) { return a << k; }
 };
 #ifdef __wasm_simd128__
 struct Lane8 {
@@ -77,29 +87,108 @@ struct Lane8 {
   static void store(int16_t* p, V v) { wasm_v128_store(p, v); }
   static V add(V a, V b) { return wasm_i16x8_add(a, b); }
   static V sub(V a, V b) { return wasm_i16x8_sub(a, b); }
+  static V shl(V a, int k) { return wasm_i16x8_shl(a, k); }
+};
+struct Sum4 {
+  using V = v128_t;
+  static V add(V a, V b) { return wasm_i32x4_add(a, b); }
+  static V sub(V a, V b) { return wasm_i32x4_sub(a, b); }
+  static V shl(V a, int k) { return wasm_i32x4_shl(a, k); }
 };
 using Wide = Lane8;
 #else
 using Wide = Lane1;
 #endif
 
-// B^T d B for input channels [c, c + L::n) of one tile: src[16] are its input pixels
-// (row-major), dst + p * stride + c receives position p. B^T: (d0 - d2, d1 + d2, d2 - d1, d1 - d3).
-template <typename L>
-inline void input_transform(const int8_t* const* src, size_t c, int32_t zero_point, int16_t* dst, size_t stride) {
-  using V = typename L::V;
-  V t[kPositions];
-  for (size_t s = 0; s < 4; s++) {  // down each column
-    const V d0 = L::load(src[s] + c, zero_point), d1 = L::load(src[4 + s] + c, zero_point);
-    const V d2 = L::load(src[8 + s] + c, zero_point), d3 = L::load(src[12 + s] + c, zero_point);
-    t[s] = L::sub(d0, d2), t[4 + s] = L::add(d1, d2), t[8 + s] = L::sub(d2, d1), t[12 + s] = L::sub(d1, d3);
+// The 1-D transforms of F(m, 3): B^T on n inputs, A'^T on n sums, G' on 3 weights. The inputs
+// less their zero point (at most 255) transform to at most 4, 36, 100 times that and the
+// weights (at most 128) to 9, 49, 49 times theirs: 16 bits hold both, and their products and
+// the sum of two (i32x4.dot_i16x8_s) fit 32. Y comes out times D^2 = 4, 36, 576 = 2^kShift *
+// 9^k: multiplying by kInverse (9^-k modulo 2^32) then shifting right by kShift undoes that
+// exactly, the 32-bit sums having wrapped or not, where the true sum times 2^kShift fits 32 bits.
+template <size_t M> struct Transforms;
+template <> struct Transforms<2> {
+  static constexpr int kShift = 2;
+  static constexpr uint32_t kInverse = 1;
+  template <typename L, typename V>
+  static void input(const V* d, V* r) {  // (1 0 -1 0) (0 1 1 0) (0 -1 1 0) (0 1 0 -1)
+    r[0] = L::sub(d[0], d[2]), r[1] = L::add(d[1], d[2]), r[2] = L::sub(d[2], d[1]), r[3] = L::sub(d[1], d[3]);
   }
-  for (size_t i = 0; i < 4; i++) {  // then along each row
-    const V* r = t + 4 * i;
-    L::store(dst + (4 * i) * stride + c, L::sub(r[0], r[2]));
-    L::store(dst + (4 * i + 1) * stride + c, L::add(r[1], r[2]));
-    L::store(dst + (4 * i + 2) * stride + c, L::sub(r[2], r[1]));
-    L::store(dst + (4 * i + 3) * stride + c, L::sub(r[1], r[3]));
+  template <typename L, typename V>
+  static void output(const V* m, V* y) {  // (1 1 1 0) (0 1 -1 -1)
+    y[0] = L::add(L::add(m[0], m[1]), m[2]), y[1] = L::sub(L::sub(m[1], m[2]), m[3]);
+  }
+  template <typename L, typename V>
+  static void weight(V g0, V g1, V g2, V* u, size_t stride) {  // (2 0 0) (1 1 1) (1 -1 1) (0 0 2)
+    const V s = L::add(g0, g2);
+    u[0] = L::shl(g0, 1), u[stride] = L::add(s, g1), u[2 * stride] = L::sub(s, g1), u[3 * stride] = L::shl(g2, 1);
+  }
+};
+template <> struct Transforms<3> {  // points 0, 1, -1, 2; s = (2, -2, -6, 6, 1), D = 6
+  static constexpr int kShift = 2;
+  static constexpr uint32_t kInverse = 0x38E38E39;  // 9 * kInverse = 1 modulo 2^32
+  template <typename L, typename V>
+  static void input(const V* d, V* r) {  // (2 -1 -2 1 0) (0 -2 -1 1 0) (0 2 -3 1 0) (0 -1 0 1 0) (0 2 -1 -2 1)
+    const V b = L::sub(d[3], d[1]), e = L::sub(d[3], d[2]);
+    r[0] = L::add(L::shl(L::sub(d[0], d[2]), 1), b), r[1] = L::sub(e, L::shl(d[1], 1));
+    r[2] = L::add(e, L::shl(L::sub(d[1], d[2]), 1)), r[3] = b, r[4] = L::sub(L::sub(d[4], d[2]), L::shl(b, 1));
+  }
+  template <typename L, typename V>
+  static void output(const V* m, V* y) {  // (3 -3 -1 1 0) (0 -3 1 2 0) (0 -3 -1 4 6)
+    const V t = L::add(L::shl(m[1], 1), m[1]), m4 = L::add(L::shl(m[4], 1), m[4]);
+    y[0] = L::add(L::sub(L::add(L::shl(m[0], 1), m[0]), t), L::sub(m[3], m[2]));
+    y[1] = L::sub(L::add(m[2], L::shl(m[3], 1)), t);
+    y[2] = L::add(L::sub(L::sub(L::shl(m[3], 2), m[2]), t), L::shl(m4, 1));
+  }
+  template <typename L, typename V>
+  static void weight(V g0, V g1, V g2, V* u, size_t stride) {  // (1 0 0) (1 1 1) (1 -1 1) (1 2 4) (0 0 1)
+    const V s = L::add(g0, g2);
+    u[0] = g0, u[stride] = L::add(s, g1), u[2 * stride] = L::sub(s, g1);
+    u[3 * stride] = L::add(L::add(g0, L::shl(g1, 1)), L::shl(g2, 2)), u[4 * stride] = g2;
+  }
+};
+template <> struct Transforms<4> {  // points 0, 1, -1, 2, -2; s = (4, -6, -6, 24, 24, 1), D = 24
+  static constexpr int kShift = 6;
+  static constexpr uint32_t kInverse = 0x38E38E39;
+  template <typename L, typename V>
+  static void input(const V* d, V* r) {
+    // (4 0 -5 0 1 0) (0 -4 -4 1 1 0) (0 4 -4 -1 1 0) (0 -2 -1 2 1 0) (0 2 -1 -2 1 0) (0 4 0 -5 0 1)
+    const V a = L::sub(d[4], L::shl(d[2], 2)), b = L::sub(d[3], L::shl(d[1], 2));
+    const V c = L::sub(d[4], d[2]), e = L::shl(L::sub(d[3], d[1]), 1);
+    r[0] = L::add(L::sub(L::shl(L::sub(d[0], d[2]), 2), d[2]), d[4]);
+    r[1] = L::add(a, b), r[2] = L::sub(a, b), r[3] = L::add(c, e), r[4] = L::sub(c, e);
+    r[5] = L::add(L::sub(L::shl(L::sub(d[1], d[3]), 2), d[3]), d[5]);
+  }
+  template <typename L, typename V>
+  static void output(const V* m, V* y) {  // (6 -4 -4 1 1 0) (0 -4 4 2 -2 0) (0 -4 -4 4 4 0) (0 -4 4 8 -8 24)
+    const V s12 = L::add(m[1], m[2]), d12 = L::shl(L::sub(m[1], m[2]), 2), s34 = L::add(m[3], m[4]), d34 = L::sub(m[3], m[4]);
+    const V m0 = L::add(L::shl(m[0], 1), m[0]), m5 = L::add(L::shl(m[5], 1), m[5]);
+    y[0] = L::add(L::sub(L::shl(m0, 1), L::shl(s12, 2)), s34), y[1] = L::sub(L::shl(d34, 1), d12);
+    y[2] = L::shl(L::sub(s34, s12), 2), y[3] = L::add(L::sub(L::shl(d34, 3), d12), L::shl(m5, 3));
+  }
+  template <typename L, typename V>
+  static void weight(V g0, V g1, V g2, V* u, size_t stride) {  // (1 0 0) (1 1 1) (1 -1 1) (1 2 4) (1 -2 4) (0 0 1)
+    const V s = L::add(g0, g2), q = L::add(g0, L::shl(g2, 2)), h = L::shl(g1, 1);
+    u[0] = g0, u[stride] = L::add(s, g1), u[2 * stride] = L::sub(s, g1);
+    u[3 * stride] = L::add(q, h), u[4 * stride] = L::sub(q, h), u[5 * stride] = g2;
+  }
+};
+
+// B^T d B for input channels [c, c + L::n) of one tile: src[n * n] are its input pixels
+// (row-major), dst + p * stride + c receives position p.
+template <size_t M, typename L>
+inline void input_transform(const int8_t* const* src, size_t c, int32_t zero_point, int16_t* dst, size_t stride) {
+  constexpr size_t n = M + 2;
+  using V = typename L::V;
+  V t[n * n], d[n], r[n];
+  for (size_t s = 0; s < n; s++) {  // down each column
+    for (size_t i = 0; i < n; i++) d[i] = L::load(src[i * n + s] + c, zero_point);
+    Transforms<M>::template input<L>(d, r);
+    for (size_t i = 0; i < n; i++) t[i * n + s] = r[i];
+  }
+  for (size_t i = 0; i < n; i++) {  // then along each row
+    Transforms<M>::template input<L>(t + i * n, r);
+    for (size_t j = 0; j < n; j++) L::store(dst + (i * n + j) * stride + c, r[j]);
   }
 }
 
@@ -137,21 +226,19 @@ void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const in
 #endif
 }
 
-// A^T m A / 4 for one tile and output channel k (m: position p at src[p * stride]), all four
-// outputs: A^T: (m0 + m1 + m2, m1 - m2 - m3). In 32-bit arithmetic that may wrap in between:
-// the result, 4 times a sum within 2^29, is exact all the same.
-inline void output_transform(const int32_t* src, size_t stride, int32_t y[4]) {
-  uint32_t o[8];  // unsigned: wrapping is defined
-  for (size_t j = 0; j < 4; j++) {
-    const uint32_t m0 = static_cast<uint32_t>(src[j * stride]), m1 = static_cast<uint32_t>(src[(4 + j) * stride]);
-    const uint32_t m2 = static_cast<uint32_t>(src[(8 + j) * stride]), m3 = static_cast<uint32_t>(src[(12 + j) * stride]);
-    o[j] = m0 + m1 + m2, o[4 + j] = m1 - m2 - m3;
+// A'^T m A' / D^2 for one tile and sum lanes [k, k + L's width) (m: position p at src + p *
+// stride + k), its m x m sums row-major into y, in 32-bit arithmetic that may wrap in between.
+template <size_t M, typename L, typename V = typename L::V>
+inline void output_transform(const V* m, V* y) {
+  constexpr size_t n = M + 2;
+  V o[M * n], r[M];
+  for (size_t j = 0; j < n; j++) {  // down each column
+    V col[n];
+    for (size_t i = 0; i < n; i++) col[i] = m[i * n + j];
+    Transforms<M>::template output<L>(col, r);
+    for (size_t i = 0; i < M; i++) o[i * n + j] = r[i];
   }
-  for (size_t i = 0; i < 2; i++) {
-    const uint32_t* r = o + 4 * i;
-    y[2 * i] = static_cast<int32_t>(r[0] + r[1] + r[2]) >> 2;
-    y[2 * i + 1] = static_cast<int32_t>(r[1] - r[2] - r[3]) >> 2;
-  }
+  for (size_t i = 0; i < M; i++) Transforms<M>::template output<L>(o + i * n, y + i * M);  // then along each row
 }
 
 // XNNPACK's fp32 requantization (its wasm SIMD int8 kernels'), one value.
@@ -166,32 +253,29 @@ inline int8_t requantize(int32_t sum, float scale, const Plan& p) {
 
 // The outputs of one tile for output channels [k, k + count) (count <= kNr), from its products
 // at src + p * stride + k, to dst[i] + k (null: outside the output).
+template <size_t M>
 void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8_t* const* dst, const Plan& p) {
+  constexpr size_t n = M + 2, outputs = M * M;
 #ifdef __wasm_simd128__
   if (count == kNr) {
-    v128_t y[2][4];
+    v128_t y[2][outputs];
     for (size_t h = 0; h < 2; h++) {
       const int32_t* s = src + k + 4 * h;
-      v128_t o[8];
-      for (size_t j = 0; j < 4; j++) {
-        const v128_t m0 = wasm_v128_load(s + j * stride), m1 = wasm_v128_load(s + (4 + j) * stride);
-        const v128_t m2 = wasm_v128_load(s + (8 + j) * stride), m3 = wasm_v128_load(s + (12 + j) * stride);
-        o[j] = wasm_i32x4_add(wasm_i32x4_add(m0, m1), m2), o[4 + j] = wasm_i32x4_sub(wasm_i32x4_sub(m1, m2), m3);
-      }
+      v128_t m[n * n];
+      for (size_t pos = 0; pos < n * n; pos++) m[pos] = wasm_v128_load(s + pos * stride);
+      output_transform<M, Sum4>(m, y[h]);
       const v128_t bias = wasm_v128_load(p.bias + k + 4 * h), scale = wasm_v128_load(p.scale + k + 4 * h);
-      for (size_t i = 0; i < 2; i++) {
-        const v128_t* r = o + 4 * i;
-        y[h][2 * i] = wasm_i32x4_shr(wasm_i32x4_add(wasm_i32x4_add(r[0], r[1]), r[2]), 2);
-        y[h][2 * i + 1] = wasm_i32x4_shr(wasm_i32x4_sub(wasm_i32x4_sub(r[1], r[2]), r[3]), 2);
-      }
-      for (size_t q = 0; q < 4; q++) {
-        v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_add(y[h][q], bias)), scale);
+      for (size_t q = 0; q < outputs; q++) {
+        v128_t sum = y[h][q];
+        if (Transforms<M>::kInverse != 1) sum = wasm_i32x4_mul(sum, wasm_i32x4_splat(static_cast<int32_t>(Transforms<M>::kInverse)));
+        sum = wasm_i32x4_add(wasm_i32x4_shr(sum, Transforms<M>::kShift), bias);
+        v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), scale);
         f = wasm_f32x4_add(f, wasm_f32x4_splat(kMagicBias));
         y[h][q] = wasm_i32x4_sub(wasm_i32x4_max(f, wasm_i32x4_splat(p.magic_min)), wasm_i32x4_splat(p.magic_less_zero_point));
       }
     }
     const v128_t max = wasm_i8x16_splat(static_cast<int8_t>(p.output_max));
-    for (size_t q = 0; q < 4; q++) {
+    for (size_t q = 0; q < outputs; q++) {
       if (dst[q] == nullptr) continue;
       const v128_t v = wasm_i8x16_min(wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(y[0][q], y[1][q]), y[0][q]), max);
       wasm_v128_store64_lane(dst[q] + k, v, 0);
@@ -200,37 +284,43 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
   }
 #endif
   for (size_t j = 0; j < count; j++) {
-    int32_t y[4];
-    output_transform(src + k + j, stride, y);
-    for (size_t q = 0; q < 4; q++)
-      if (dst[q] != nullptr)  // the bias added as the kernels add it: wrapping
-        dst[q][k + j] = requantize(static_cast<int32_t>(static_cast<uint32_t>(y[q]) + static_cast<uint32_t>(p.bias[k + j])),
-                                   p.scale[k + j], p);
+    uint32_t m[n * n], y[outputs];  // unsigned: wrapping is defined
+    for (size_t pos = 0; pos < n * n; pos++) m[pos] = static_cast<uint32_t>(src[pos * stride + k + j]);
+    output_transform<M, Sum1>(m, y);
+    for (size_t q = 0; q < outputs; q++) {
+      if (dst[q] == nullptr) continue;
+      const int32_t sum = static_cast<int32_t>(y[q] * Transforms<M>::kInverse) >> Transforms<M>::kShift;
+      // the bias added as the kernels add it: wrapping
+      dst[q][k + j] = requantize(static_cast<int32_t>(static_cast<uint32_t>(sum) + static_cast<uint32_t>(p.bias[k + j])),
+                                 p.scale[k + j], p);
+    }
   }
 }
 
-// One block of tiles: transform its inputs, 16 products, transform and requantize the sums.
+// One block of tiles: transform its inputs, n * n products, transform and requantize the sums.
 // Task t: block t % blocks, output channels [first_out, last_out) of group t / blocks.
+template <size_t M>
 void run_block(void* context, size_t thread, size_t task) {
+  constexpr size_t n = M + 2, positions = n * n;
   const Plan& p = *static_cast<const Plan*>(context);
   const size_t block_index = task % p.blocks, first_out = task / p.blocks * p.group;
   const size_t last_out = std::min(p.out, first_out + p.group);
   const size_t first = block_index * p.block, count = std::min(p.block, p.grid.tiles - first);
-  auto* in_t = reinterpret_cast<int16_t*>(p.scratch + thread * p.scratch_bytes);  // [16][block][kp]
+  auto* in_t = reinterpret_cast<int16_t*>(p.scratch + thread * p.scratch_bytes);  // [positions][block][kp]
   const size_t in_stride = p.in_stride, out_stride = p.out_stride;
-  auto* out_t = reinterpret_cast<int32_t*>(in_t + kPositions * in_stride);  // [16][block][np]
+  auto* out_t = reinterpret_cast<int32_t*>(in_t + positions * in_stride);  // [positions][block][np]
   for (size_t i = 0; i < count; i++) {
-    const int8_t* src[kPositions];
+    const int8_t* src[positions];
     p.grid.inputs(first + i, p.input, p.in, p.padding, src);
     int16_t* dst = in_t + i * p.kp;
     size_t c = 0;
-    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<Wide>(src, c, p.input_zero_point, dst, in_stride);
-    for (; c < p.in; c += Lane1::n) input_transform<Lane1>(src, c, p.input_zero_point, dst, in_stride);
+    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<M, Wide>(src, c, p.input_zero_point, dst, in_stride);
+    for (; c < p.in; c += Lane1::n) input_transform<M, Lane1>(src, c, p.input_zero_point, dst, in_stride);
     for (; c < p.kp; c++)  // the padding channels (weights 0): zeros rather than whatever was there
-      for (size_t pos = 0; pos < kPositions; pos++) dst[pos * in_stride + c] = 0;
+      for (size_t pos = 0; pos < positions; pos++) dst[pos * in_stride + c] = 0;
   }
   const size_t pairs = p.kp / 2, nblocks = p.np / kNr;
-  for (size_t pos = 0; pos < kPositions; pos++)
+  for (size_t pos = 0; pos < positions; pos++)
     for (size_t col = first_out; col < last_out; col += kNr) {
       const int16_t* w = p.weights + (pos * nblocks + col / kNr) * pairs * 2 * kNr;
       for (size_t row = 0; row < count; row += kMr)
@@ -238,54 +328,46 @@ void run_block(void* context, size_t thread, size_t task) {
                 out_t + pos * out_stride + row * p.np + col, p.np);
     }
   for (size_t i = 0; i < count; i++) {
-    int8_t* dst[4];
+    int8_t* dst[M * M];
     p.grid.outputs(first + i, p.output, p.out, dst);
     for (size_t k = first_out; k < last_out; k += kNr)
-      output_tile(out_t + i * p.np, out_stride, k, std::min(kNr, last_out - k), dst, p);
+      output_tile<M>(out_t + i * p.np, out_stride, k, std::min(kNr, last_out - k), dst, p);
   }
 }
 
-// U = (2G) g (2G)^T of one 3x3 kernel g (row-major) into u[16]; 2G's rows: (2 0 0) (1 1 1)
-// (1 -1 1) (0 0 2).
+// U = G' g G'^T of one 3x3 kernel g (row-major) into u[n * n].
+template <size_t M>
 inline void weight_transform(const int8_t* g, int32_t* u) {
-  auto g2 = [](int32_t a, int32_t b, int32_t c, int32_t* r, size_t stride) {
-    r[0] = 2 * a, r[stride] = a + b + c, r[2 * stride] = a - b + c, r[3 * stride] = 2 * c;
-  };
-  int32_t t[12];  // (2G) g: 4 x 3
-  for (size_t s = 0; s < 3; s++) g2(g[s], g[3 + s], g[6 + s], t + s, 3);
-  for (size_t a = 0; a < 4; a++) g2(t[3 * a], t[3 * a + 1], t[3 * a + 2], u + 4 * a, 1);
+  constexpr size_t n = M + 2;
+  int32_t t[n * 3];  // G' g: n x 3
+  for (size_t s = 0; s < 3; s++) Transforms<M>::template weight<Lane1>(int32_t{g[s]}, int32_t{g[3 + s]}, int32_t{g[6 + s]}, t + s, 3);
+  for (size_t a = 0; a < n; a++) Transforms<M>::template weight<Lane1>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u + n * a, 1);
 }
 
 #ifdef __wasm_simd128__
 // pack_block for 8 output channels and input channels [c0, c0 + 8) at once: per output channel,
 // its 8 kernels' taps gathered into 9 vectors (one per tap, lanes: input channels), both of
-// 2G's passes on those, then per position the 8 vectors (lanes: pairs of input channels, 32
+// G''s passes on those, then per position the 8 vectors (lanes: pairs of input channels, 32
 // bits each) transposed into the packed rows (lanes: output channels).
+template <size_t M>
 void pack_8x8(const int8_t* oihw, size_t block, size_t c0, size_t in, size_t nblocks, size_t span, int16_t* dst) {
-  v128_t u[kNr][kPositions];
+  constexpr size_t n = M + 2, positions = n * n;
+  v128_t u[kNr][positions];
   for (size_t j = 0; j < kNr; j++) {
     const int8_t* g = oihw + ((block * kNr + j) * in + c0) * 9;  // 72 bytes: 8 kernels of 9 taps
     alignas(16) int16_t taps[9][8];
     for (size_t c = 0; c < 8; c++)
       for (size_t t = 0; t < 9; t++) taps[t][c] = g[c * 9 + t];
-    v128_t t4[4][3];  // (2G) g
-    for (size_t s = 0; s < 3; s++) {
-      const v128_t a = wasm_v128_load(taps[s]), b = wasm_v128_load(taps[3 + s]), c = wasm_v128_load(taps[6 + s]);
-      const v128_t ac = wasm_i16x8_add(a, c);
-      t4[0][s] = wasm_i16x8_shl(a, 1), t4[1][s] = wasm_i16x8_add(ac, b), t4[2][s] = wasm_i16x8_sub(ac, b);
-      t4[3][s] = wasm_i16x8_shl(c, 1);
-    }
-    for (size_t a = 0; a < 4; a++) {
-      const v128_t ac = wasm_i16x8_add(t4[a][0], t4[a][2]);
-      u[j][4 * a] = wasm_i16x8_shl(t4[a][0], 1), u[j][4 * a + 1] = wasm_i16x8_add(ac, t4[a][1]);
-      u[j][4 * a + 2] = wasm_i16x8_sub(ac, t4[a][1]), u[j][4 * a + 3] = wasm_i16x8_shl(t4[a][2], 1);
-    }
+    v128_t t[n * 3];  // G' g
+    for (size_t s = 0; s < 3; s++)
+      Transforms<M>::template weight<Lane8>(wasm_v128_load(taps[s]), wasm_v128_load(taps[3 + s]), wasm_v128_load(taps[6 + s]),
+                                            t + s, 3);
+    for (size_t a = 0; a < n; a++) Transforms<M>::template weight<Lane8>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u[j] + n * a, 1);
   }
-  for (size_t pos = 0; pos < kPositions; pos++) {
+  for (size_t pos = 0; pos < positions; pos++) {
     int16_t* at = dst + (pos * nblocks + block) * span + c0 / 2 * 2 * kNr;
     for (size_t h = 0; h < 2; h++) {  // output channels 4h .. 4h + 3: a 4x4 transpose of 32-bit pairs
-      const v128_t* a = &u[4 * h][pos];
-      const v128_t a0 = a[0], a1 = a[kPositions], a2 = a[2 * kPositions], a3 = a[3 * kPositions];
+      const v128_t a0 = u[4 * h][pos], a1 = u[4 * h + 1][pos], a2 = u[4 * h + 2][pos], a3 = u[4 * h + 3][pos];
       const v128_t t0 = wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7);
       const v128_t t2 = wasm_i32x4_shuffle(a2, a3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(a2, a3, 2, 6, 3, 7);
       wasm_v128_store(at + 4 * h * 2, wasm_i64x2_shuffle(t0, t2, 0, 2));
@@ -299,36 +381,38 @@ void pack_8x8(const int8_t* oihw, size_t block, size_t c0, size_t in, size_t nbl
 
 // Per position, per block of kNr output channels, per pair of input channels (k, k + 1): output
 // j's two weights at 2j (missing channels: zeros). One block of output channels per call.
+template <size_t M>
 void pack_block(const int8_t* oihw, size_t block, size_t in, size_t out, size_t kp, size_t np, int16_t* dst) {
+  constexpr size_t positions = (M + 2) * (M + 2);
   const size_t pairs = kp / 2, nblocks = np / kNr, span = pairs * 2 * kNr;
   const bool full = (block + 1) * kNr <= out;
   size_t first = 0;  // input channels packed by pack_8x8
 #ifdef __wasm_simd128__
   if (full)
-    for (; first + 8 <= in; first += 8) pack_8x8(oihw, block, first, in, nblocks, span, dst);
+    for (; first + 8 <= in; first += 8) pack_8x8<M>(oihw, block, first, in, nblocks, span, dst);
 #endif
   if (first == kp) return;
-  for (size_t pos = 0; pos < kPositions; pos++) {
+  for (size_t pos = 0; pos < positions; pos++) {
     int16_t* at = dst + (pos * nblocks + block) * span;
     std::fill(at + first / 2 * 2 * kNr, at + span, int16_t{0});
   }
   for (size_t j = 0; j < kNr && block * kNr + j < out; j++) {
     const size_t o = block * kNr + j;
     for (size_t c = first; c < in; c++) {
-      int32_t u[kPositions];
-      weight_transform(oihw + (o * in + c) * 9, u);
-      for (size_t pos = 0; pos < kPositions; pos++)
+      int32_t u[positions];
+      weight_transform<M>(oihw + (o * in + c) * 9, u);
+      for (size_t pos = 0; pos < positions; pos++)
         dst[(pos * nblocks + block) * span + c / 2 * 2 * kNr + 2 * j + c % 2] = static_cast<int16_t>(u[pos]);
     }
   }
 }
 
-
 // Called through a pointer, one block at a time, so V8 optimizes it after the first few blocks
 // (as winograd.cc's).
 using PackBlock = void (*)(const int8_t*, size_t, size_t, size_t, size_t, size_t, int16_t*);
-PackBlock volatile kPackBlock = pack_block;
+PackBlock volatile kPackBlock2 = pack_block<2>, kPackBlock3 = pack_block<3>, kPackBlock4 = pack_block<4>;
 
+template <size_t M>
 xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_operator_data* opdata, xnn_code_cache*,
                   xnn_weights_cache_t cache) {
   const xnn_value &input = values[node->inputs[0]], &filter = values[node->inputs[1]], &output = values[node->outputs[0]];
@@ -349,12 +433,13 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   auto* op = static_cast<xnn_operator*>(xnn_allocate_zero_simd_memory(sizeof(xnn_operator)));
   if (op == nullptr) return xnn_status_out_of_memory;
   // One block from the region's cache: the transformed weights, then np biases and np scales.
-  const size_t weight_bytes = kPositions * np * kp * sizeof(int16_t);
+  const size_t weight_bytes = (M + 2) * (M + 2) * np * kp * sizeof(int16_t);
   const size_t bytes = weight_bytes + np * (sizeof(int32_t) + sizeof(float));
   const int16_t* weights = nullptr;
   if (auto* packed = static_cast<uint8_t*>(cache->reserve_space(cache->context, bytes))) {
     auto* w = reinterpret_cast<int16_t*>(packed);
-    for_each_packing_block(np / kNr, weight_bytes, [&](size_t b) { kPackBlock(kernel, b, in, out, kp, np, w); });
+    const PackBlock pack = M == 2 ? kPackBlock2 : M == 3 ? kPackBlock3 : kPackBlock4;
+    for_each_packing_block(np / kNr, weight_bytes, [&](size_t b) { pack(kernel, b, in, out, kp, np, w); });
     auto* b = reinterpret_cast<int32_t*>(packed + weight_bytes);
     for (size_t o = 0; o < np; o++) b[o] = bias != nullptr && o < out ? bias[o] : 0;
     std::memcpy(packed + weight_bytes + np * sizeof(int32_t), scale.data(), np * sizeof(float));
@@ -387,7 +472,7 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   const float magic_min = kMagicBias + static_cast<float>(out_min - zero_out);
   std::memcpy(&p.magic_min, &magic_min, sizeof(magic_min));
   p.magic_less_zero_point = kMagicBiasBits - zero_out;
-  p.grid.init(2, *node);
+  p.grid.init(M, *node);
   opdata->operator_objects[0] = op;
   return xnn_status_success;
 }
@@ -398,13 +483,15 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   WinogradGrid& g = p.grid;
   if (!g.reshape(values[opdata->inputs[0]])) return xnn_status_invalid_parameter;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
-  const size_t tile_bytes = kPositions * (p.kp * sizeof(int16_t) + p.np * sizeof(int32_t));
+  const size_t positions = (g.m + 2) * (g.m + 2);
+  const size_t tile_bytes = positions * (p.kp * sizeof(int16_t) + p.np * sizeof(int32_t));
   const WinogradBlocks blocks =
-      winograd_blocks(g.tiles, tile_bytes, kPositions * p.np * p.kp * sizeof(int16_t), p.out, kMr, kNr, threads);
+      winograd_blocks(g.tiles, tile_bytes, positions * p.np * p.kp * sizeof(int16_t), p.out, kMr, kNr, threads);
   p.block = blocks.block, p.blocks = blocks.blocks, p.group = blocks.group;
   p.in_stride = p.block * p.kp + kPositionPad, p.out_stride = p.block * p.np + kPositionPad;
-  p.scratch_bytes = (kPositions * (p.in_stride * sizeof(int16_t) + p.out_stride * sizeof(int32_t)) + 63) / 64 * 64;
-  return reshape_tasks_with_scratch(op, opdata, run_block, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
+  p.scratch_bytes = (positions * (p.in_stride * sizeof(int16_t) + p.out_stride * sizeof(int32_t)) + 63) / 64 * 64;
+  const auto task = g.m == 2 ? run_block<2> : g.m == 3 ? run_block<3> : run_block<4>;
+  return reshape_tasks_with_scratch(op, opdata, task, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
                                     values[opdata->outputs[0]], g.batch, g.out_h, g.out_w, p.out);
 }
 
@@ -420,28 +507,43 @@ xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_
 
 }  // namespace
 
-bool winograd_qs8_fits(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
-                       int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
-  if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return false;
-  if (in_channels < 16 || in_channels > kMaxChannels || out_channels < 16 || out_h < 2 || out_w < 2) return false;
-  // Absurd sizes stay direct (XNNPACK checks them): 16 transformed 16-bit weights per channel pair.
+int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
+                      int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
+  if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return 0;
+  if (in_channels < 16 || in_channels > kMaxChannels || out_channels < 16 || out_h < 2 || out_w < 2) return 0;
+  // Absurd sizes stay direct (XNNPACK checks them): up to 36 transformed 16-bit weights per
+  // channel pair.
   constexpr int64_t kMaxWeightBytes = int64_t(256) << 20;
-  if (out_channels > kMaxWeightBytes / (32 * in_channels)) return false;
-  // Products per output pixel and channel pair, counting the tiles' overhang past the edge:
-  // 16 per 2x2 tile against 9 each direct.
-  const double per_output = 16.0 * ((out_h + 1) / 2) * ((out_w + 1) / 2) / (static_cast<double>(out_h) * out_w);
-  return per_output <= 9 * 0.75;
+  if (out_channels > kMaxWeightBytes / (72 * in_channels)) return 0;
+  // Products per output pixel and channel pair, counting the tiles' overhang past the edge: 9
+  // direct, 16 per 2x2 tile, 25 per 3x3, 36 per 4x4.
+  auto per_output = [&](int64_t m) {
+    return static_cast<double>((m + 2) * (m + 2) * ((out_h + m - 1) / m) * ((out_w + m - 1) / m)) / (out_h * out_w);
+  };
+  int tile = per_output(2) <= 9 * 0.75 ? 2 : 0;
+  // Larger tiles where they save at least 15% of 2x2 tiles' products (their transforms cost
+  // more, their weights take 25 or 36 values instead of 16: resnet18_qdq's 7x7 layers, 12%
+  // fewer with 3x3 tiles, keep 2x2). 4x4 tiles' sums come out 576 times the true ones, which
+  // 32 bits hold only up to 112 input channels: 64 * 9 * 112 * 255 * 128 < 2^31.
+  for (int m : {3, 4}) {
+    if (m == 4 && in_channels > kMaxChannels4) continue;
+    const double best = tile == 0 ? 9 * 0.75 : per_output(tile);
+    if (per_output(m) <= 0.85 * per_output(2) && per_output(m) < best) tile = m;
+  }
+  return tile;
 }
 
-void use_winograd_qs8(xnn_subgraph* subgraph) {
+void use_winograd_qs8(xnn_subgraph* subgraph, int tile) {
   xnn_node& node = subgraph->nodes[subgraph->num_nodes - 1];
-  node.create = create;
+  node.create = tile == 4 ? create<4> : tile == 3 ? create<3> : create<2>;
   node.reshape = reshape;
   node.setup = setup;
 }
 
-bool is_winograd_qs8(const xnn_operator* op) {
-  return op != nullptr && op->compute[0].task_1d_with_thread == run_block;
+int winograd_qs8_tile_of(const xnn_operator* op) {
+  if (op == nullptr) return 0;
+  const auto task = op->compute[0].task_1d_with_thread;
+  return task == run_block<2> ? 2 : task == run_block<3> ? 3 : task == run_block<4> ? 4 : 0;
 }
 
 }  // namespace onnxwasm

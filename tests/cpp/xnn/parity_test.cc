@@ -625,25 +625,31 @@ TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 4096, 4096, 28, 28) == 0);
 }
 
-// QDQ 3x3 stride-1 convolutions of 16 to 1024 input channels run in int8 as Winograd F(2x2, 3x3)
-// (winograd_qs8.h), exact as XNNPACK's direct int8 convolution: output channels off the packed
-// block of 8 and input channels off the transform's 8, outputs off whole tiles, asymmetric pads,
-// a batch of two, no bias, at 1 and 2 threads. More input channels than 1024 (where 32-bit sums
-// could overflow) and an output large enough for 4x4 tiles: float Winograd between the
-// DequantizeLinear and QuantizeLinear, as the graph states it (rules_conv.cc).
+// QDQ 3x3 stride-1 convolutions of 16 to 1024 input channels run in int8 as Winograd F(m x m,
+// 3x3) (winograd_qs8.h), exact as XNNPACK's direct int8 convolution, with each tile: output
+// channels off the packed block of 8 and input channels off the transform's 8, outputs off whole
+// tiles, asymmetric pads, a batch of two, no bias, at 1 and 2 threads. More input channels than
+// 1024 (where 32-bit sums could overflow) and an output large enough for 4x4 tiles: float
+// Winograd between the DequantizeLinear and QuantizeLinear, as the graph states it
+// (rules_conv.cc).
 TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 1024 channels", "[xnn]") {
-  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; bool relu, bias; const char* info; };
+  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; bool relu, bias; int tile; const char* info; };
   const char* int8 = "1 convolutions in int8, 1 of them as Winograd";
   const Shape shapes[] = {
-      {1, 16, 18, 18, 20, {1, 1, 1, 1}, true, true, int8},
-      {1, 24, 8, 8, 16, {1, 1, 1, 1}, true, true, int8},
-      {2, 20, 11, 9, 19, {0, 1, 1, 0}, false, false, int8},  // 9 x 8 outputs: a half tile past the bottom
-      {1, 37, 7, 7, 40, {1, 1, 1, 1}, true, true, int8},     // ResNet's last stage's size
-      {1, 1030, 18, 18, 16, {1, 1, 1, 1}, true, true, "1 convolutions as Winograd"},
+      {1, 16, 18, 18, 20, {1, 1, 1, 1}, true, true, 3, int8},
+      {1, 24, 8, 8, 16, {1, 1, 1, 1}, true, true, 4, int8},
+      {2, 20, 11, 9, 19, {0, 1, 1, 0}, false, false, 4, int8},  // 10 x 8 outputs: half a tile past the bottom
+      {1, 37, 7, 7, 40, {1, 1, 1, 1}, true, true, 4, int8},     // ResNet's last stage's size
+      {1, 112, 8, 8, 24, {1, 1, 1, 1}, true, true, 4, int8},    // the most input channels 4x4 tiles take
+      {1, 120, 7, 7, 24, {1, 1, 1, 1}, true, true, 2, int8},
+      {2, 130, 13, 11, 17, {1, 1, 1, 1}, true, false, 3, int8},  // 13 x 11: 3x3 tiles past both edges
+      {1, 1030, 18, 18, 16, {1, 1, 1, 1}, true, true, 0, "1 convolutions as Winograd"},
   };
   int index = 0;
   for (const Shape& s : shapes) {
     INFO("shape " << index);
+    const int64_t out_h = s.h + s.pads[0] + s.pads[2] - 2, out_w = s.w + s.pads[1] + s.pads[3] - 2;
+    CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, s.c, s.m, out_h, out_w) == s.tile);
     std::mt19937 rng(500 + index++);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
@@ -652,21 +658,26 @@ TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 102
   }
 }
 
-// Which qint8 convolutions take Winograd (winograd_qs8.cc's bounds).
+// Which qint8 convolutions take Winograd, and with which tile (winograd_qs8.cc's bounds).
 TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels", "[xnn]") {
-  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 56, 56));
-  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7));
-  CHECK(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 1024, 16, 2, 2));
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28));  // sums could pass 2^31
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28));     // few input channels
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28));     // few output channels
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28));    // stride 2
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28));    // dilation 2
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28));    // groups
-  CHECK_FALSE(winograd_qs8_fits(5, 5, 1, 1, 1, 1, 1, 64, 64, 28, 28));
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9));      // one output row
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, 64, 3, 3));      // 4 tiles for 9 outputs: 7.1 products each
-  CHECK_FALSE(winograd_qs8_fits(3, 3, 1, 1, 1, 1, 1, 64, int64_t(1) << 40, 28, 28));
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 56, 56) == 4);     // 36 products per 16 outputs
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 128, 128, 28, 28) == 3);   // 4x4 tiles' sums could overflow
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 256, 256, 14, 14) == 3);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7) == 2);     // 3x3 tiles: only 12% fewer
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 7, 7) == 4);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1024, 16, 2, 2) == 2);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 256, 64, 3, 3) == 3);     // one 3x3 tile (2x2: 7.1 products each)
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 112, 64, 56, 56) == 4);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 113, 64, 56, 56) == 3);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28) == 0);  // sums could pass 2^31
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28) == 0);     // few input channels
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28) == 0);     // few output channels
+  CHECK(winograd_qs8_tile(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28) == 0);    // stride 2
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28) == 0);    // dilation 2
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28) == 0);    // groups
+  CHECK(winograd_qs8_tile(5, 5, 1, 1, 1, 1, 1, 64, 64, 28, 28) == 0);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9) == 0);      // one output row
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, int64_t(1) << 40, 28, 28) == 0);
 }
 
 // Products whose packed weights outgrow the cache (over 1 MB) and that have more than one row
