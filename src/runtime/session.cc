@@ -332,16 +332,15 @@ std::string Session::debug_info() const {
   std::string s = "nodes: " + std::to_string(last_->program.nodes.size()) + ", on XNNPACK: " +
                   std::to_string(xnn_node_count()) + " in " + std::to_string(xnn_region_count()) + " regions";
 #ifdef ONNXWASM_HAVE_XNNPACK
-  int q8 = 0, split = 0, patches = 0, q8_winograd = 0, q8_here = 0, other = 0, winograd = 0, by_columns = 0, fully_connected = 0;
+  int q8 = 0, patches = 0, q8_winograd = 0, other = 0, winograd = 0, by_columns = 0, fully_connected = 0;
   for (const auto& r : last_->xnn->regions)
-    q8 += r->qint8_convolutions(), split += r->qint8_split(), patches += r->qint8_patches(), q8_winograd += r->qint8_winograd(), q8_here += r->qs8_packed(), other += r->qint8_other(),
+    q8 += r->qint8_convolutions(), patches += r->qint8_patches(), q8_winograd += r->qint8_winograd(), other += r->qint8_other(),
         winograd += r->winograd_convolutions(), by_columns += r->column_ordered_products(),
         fully_connected += r->fully_connected_packed();
   if (q8)
-    s += " (" + std::to_string(q8) + " convolutions in int8" + (split ? ", " + std::to_string(split) + " of them split in two" : "") +
-         (patches ? ", " + std::to_string(patches) + " of them over patches" : "") +
-         (q8_winograd ? ", " + std::to_string(q8_winograd) + " of them as Winograd" : "") +
-         (q8_here ? ", " + std::to_string(q8_here) + " packed by the region" : "") + ")";
+    s += " (" + std::to_string(q8) + " convolutions in int8" +
+         (patches ? ", " + std::to_string(patches) + " of them over 16-bit patches" : "") +
+         (q8_winograd ? ", " + std::to_string(q8_winograd) + " of them as Winograd" : "") + ")";
   if (other) s += " (" + std::to_string(other) + " other ops in int8)";
   if (winograd) s += " (" + std::to_string(winograd) + " convolutions as Winograd)";
   if (by_columns) s += " (" + std::to_string(by_columns) + " products by column blocks)";

@@ -128,19 +128,6 @@ void XnnBuilder::expect_fully_connected(uint32_t filter, uint32_t bias, size_t o
   if (w) weights_->expect_fully_connected(*w);
 }
 
-const void* XnnBuilder::expect_qs8_conv(int source, const Tensor& kernel, const void* bias, size_t out, size_t in, size_t taps,
-                                         size_t fold, uint32_t input, uint32_t output, const std::vector<float>& kernel_scale) {
-  // The scales and zero point XNNPACK's operator will be created with (subgraph/convolution-2d.c).
-  const xnn_value &x = subgraph_->values[input], &y = subgraph_->values[output];
-  const size_t channels = x.shape.dim[x.shape.num_dims - 1];
-  if (weights_ == nullptr || !PackedWeights::packs_qs8_conv(out, in, taps, fold, channels)) return nullptr;
-  PackedWeights::Qs8Conv c{kernel.data<int8_t>(), static_cast<const int32_t*>(bias), out, in, taps, fold, channels,
-                           x.quantization.zero_point, std::vector<float>(out)};
-  for (size_t o = 0; o < out; o++) c.requantization_scale[o] = x.quantization.scale * kernel_scale[o] / y.quantization.scale;
-  weights_->expect_qs8_conv(std::move(c));
-  return int8_kernel_view(source, kernel);
-}
-
 const void* XnnBuilder::int8_kernel_view(int source, const Tensor& kernel) {
   PackSource s;
   s.constant = source;

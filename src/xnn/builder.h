@@ -81,15 +81,8 @@ class XnnBuilder {
   // Float fully-connected `filter` (out x in, or in x out when `transposed`: MatMul's) with
   // `bias`: the region's weights cache packs it where it can (else XNNPACK does, as before).
   void expect_fully_connected(uint32_t filter, uint32_t bias, size_t out, size_t in, bool transposed);
-  // A qint8 convolution's int8 `kernel` (OIHW: `out` x `in` x `taps`, constant `source`'s
-  // quantized data; `fold`: PackedWeights::Qs8Conv's) with the int32 `bias` data (or null), from
-  // xnn value `input` to `output`: the region's cache packs it straight from OIHW. Returns the
-  // pointer to define the filter with (the kernel's own data), or null, and nothing done,
-  // where the cache would not pack it (then XNNPACK packs an OHWI copy).
-  const void* expect_qs8_conv(int source, const Tensor& kernel, const void* bias, size_t out, size_t in, size_t taps, size_t fold,
-                              uint32_t input, uint32_t output, const std::vector<float>& kernel_scale);
   // The int8 `kernel` of constant `source` as it is (OIHW), for an operator of ours that packs
-  // it itself (winograd_qs8.h); released as the others once packed.
+  // it itself (winograd_qs8.h, conv_qs8.h); released as the others once packed.
   const void* int8_kernel_view(int source, const Tensor& kernel);
   void set_packed_weights(PackedWeights* weights) { weights_ = weights; }
   // Bytes for define_quantized / define_channelwise weights, copied from constant `source`.
@@ -129,8 +122,8 @@ class XnnBuilder {
   bool is_output(int id) const;
   // Nodes a fused lowering already defined (the region skips them).
   void mark_fused(int node_index) { fused_.push_back(node_index); }
-  // For debugInfo: int8 convolutions (split: by columns_as_channels), and other int8 ops.
-  int qint8_convolutions = 0, qint8_split = 0, qint8_patches = 0, qint8_other = 0;
+  // For debugInfo: int8 convolutions (patches: over 16-bit patches, conv_qs8.h), and other int8 ops.
+  int qint8_convolutions = 0, qint8_patches = 0, qint8_other = 0;
   int winograd_convolutions = 0;  // float 3x3 ones run as Winograd (winograd.h)
   int qint8_winograd = 0;         // qint8 ones (winograd_qs8.h)
   bool fused(int node_index) const;

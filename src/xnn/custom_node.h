@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // What the operators this project puts in XNNPACK subgraph nodes (winograd.h, winograd_qs8.h,
-// patches.h) share.
+// conv_qs8.h) share.
 #pragma once
 #include <cstddef>
 
@@ -40,6 +40,19 @@ inline xnn_status reshape_tasks_with_scratch(xnn_operator* op, xnn_operator_data
   op->compute[0].range[0] = tasks;
   op->state = xnn_run_state_needs_setup;
   return reshape_nhwc_output(output, n, h, w, c, opdata->workspace_size > old_workspace);
+}
+
+// A node's setup for an operator that keeps its plan (`input`, `output` and `scratch` pointers
+// among its fields) in the operator's context: the run's tensors and workspace.
+template <typename Plan>
+xnn_status setup_plan(const xnn_operator_data* opdata, const xnn_value* values, size_t, pthreadpool_t) {
+  xnn_operator* op = opdata->operator_objects[0];
+  Plan& p = *reinterpret_cast<Plan*>(&op->context);
+  p.input = static_cast<decltype(p.input)>(values[opdata->inputs[0]].data);
+  p.output = static_cast<decltype(p.output)>(values[opdata->outputs[0]].data);
+  p.scratch = static_cast<decltype(p.scratch)>(opdata->workspace);
+  op->state = xnn_run_state_ready;
+  return xnn_status_success;
 }
 
 }  // namespace onnxwasm

@@ -11,7 +11,9 @@
 //  - qs8 with per-channel int8 weights: XNNPACK takes 4x4c2s4, which rotates each row of A with
 //    three shuffles per 8 k; 2x4c8 (no shuffles, one horizontal sum per output at the end) ran
 //    resnet18_qdq in 53 ms instead of 76 (4x4c8, built with SLP vectorization: 79). Its
-//    weights are packed with kr=8, sr=1, which the config carries.
+//    weights are packed with kr=8, sr=1, which the config carries. (Its int8 convolutions without
+//    groups have since moved to conv_qs8.h and winograd_qs8.h; fully-connected and grouped ones
+//    stay here.)
 // Changed once, before any operator reads the configs; other hosts keep XNNPACK's choice. On
 // every host, f32 GEMM weights are packed by pack_f32_gemm_goi / pack_f32_gemm_gio.
 #include "xnn/gemm_kernels.h"

@@ -30,14 +30,6 @@ uint32_t conv_seed_terms(size_t in, size_t out, uint32_t nr, uint32_t kr) {
          static_cast<uint32_t>(xnn_microkernel_type_igemm);
 }
 
-constexpr size_t kQs8Kr = PackedWeights::kQs8ChannelBlock;
-// A qint8 convolution's (PackedWeights::Qs8Conv's in, taps, fold) input channels as XNNPACK
-// sees them, in * fold, rounded up to kQs8Kr; and the bytes of a block of nr outputs: nr
-// biases, taps / fold such taps, nr scales. In 64 bits, so absurd shapes can be told apart.
-uint64_t qs8_k_stride(size_t in, size_t fold) { return (static_cast<uint64_t>(in) * fold + kQs8Kr - 1) / kQs8Kr * kQs8Kr; }
-uint64_t qs8_block_bytes(size_t in, size_t taps, size_t fold, size_t nr) {
-  return nr * (sizeof(int32_t) + taps / fold * qs8_k_stride(in, fold) + sizeof(float));
-}
 }  // namespace
 
 PackedWeights::PackedWeights(OnPacked on_packed) : on_packed_(std::move(on_packed)) {
@@ -59,8 +51,6 @@ Status PackedWeights::finalize() {
   for (const Igemm& c : igemm_)
     OW_CHECK(c.order != Order::kOihw, INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu convolution",
              c.out, c.in, c.taps);
-  OW_CHECK(qs8_.empty(), INTERNAL, "XNNPACK did not look up the packed weights of a %zux%zux%zu qint8 convolution",
-           qs8_.front().out, qs8_.front().in, qs8_.front().taps);
   return Status::ok();
 }
 
@@ -68,17 +58,6 @@ bool PackedWeights::packs_conv(size_t out, size_t in) {
   const xnn_gemm_config* config = xnn_init_f32_gemm_config();
   // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
   return config != nullptr && config->log2_kr == 0 && config->log2_sr == 0 && config->nr > 0 && !(in == 1 && out == 1);
-}
-
-bool PackedWeights::packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold, size_t channels) {
-  const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  if (fold == 0 || taps % fold != 0) return false;
-  if (channels != 0 && channels != static_cast<uint64_t>(in) * fold && channels != qs8_k_stride(in, fold)) return false;
-  if ((static_cast<uint64_t>(out) + 3) / 4 * qs8_block_bytes(in, taps, fold, 4) >= (uint64_t(1) << 30)) return false;
-  // One input and one output channel: XNNPACK takes a depthwise or vmulcaddc path instead.
-  return !(out == 1 && in * fold == 1) && config != nullptr && config->nr == 4 && config->log2_kr == 3 && config->log2_sr == 0 &&
-         config->pack_igemm_goki == reinterpret_cast<xnn_pack_conv_goki_w_fn>(xnn_pack_qs8_conv_goki_w) &&
-         config->pack_gemm_goi == reinterpret_cast<xnn_packw_gemm_goi_ukernel_fn>(xnn_pack_qs8_gemm_goi_w);
 }
 
 namespace {
@@ -170,73 +149,6 @@ void pack_igemm(const PackedWeights::Igemm& w, size_t nr, size_t extra_bytes, vo
   });
 }
 
-// XNNPACK's qs8 GEMM/IGEMM layout for kr = 8, sr = 1 (xnn_pack_qs8_conv_goki_w, then its
-// requantization scales as xnn_init_qs8_qc8w_scale_fp32_params writes them): per block of nr
-// outputs, nr int32 biases (less the input zero point times the output's weight sum), then for
-// each tap and each 8 input channels the nr outputs' 8 weights side by side, then nr float
-// scales; missing outputs and channels are zeros. One block per call (kPackQs8Block).
-
-// An output's weights `src` (in input channels of kTaps taps each, fold 1) to their places in
-// each tap's rows (`to`: the output's first; tap_stride bytes from one tap to the next),
-// unrolled for the common tap counts.
-template <size_t kTaps>
-void scatter_taps(const int8_t* src, size_t in, size_t nr, size_t tap_stride, int8_t* to) {
-  for (size_t c = 0; c < in; c++, src += kTaps) {
-    int8_t* at = to + (c & ~(kQs8Kr - 1)) * nr + (c & (kQs8Kr - 1));
-    for (size_t ki = 0; ki < kTaps; ki++) at[ki * tap_stride] = src[ki];
-  }
-}
-
-// The sum of n int8 values.
-uint32_t sum_int8(const int8_t* v, size_t n) {
-  uint32_t sum = 0;
-  size_t i = 0;
-#ifdef __wasm_simd128__
-  v128_t acc = wasm_i32x4_splat(0);
-  for (; i + 16 <= n; i += 16)
-    acc = wasm_i32x4_add(acc, wasm_i32x4_extadd_pairwise_i16x8(wasm_i16x8_extadd_pairwise_i8x16(wasm_v128_load(v + i))));
-  sum = static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 0)) + static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 1)) +
-        static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 2)) + static_cast<uint32_t>(wasm_i32x4_extract_lane(acc, 3));
-#endif
-  for (; i < n; i++) sum += static_cast<uint32_t>(static_cast<int32_t>(v[i]));
-  return sum;
-}
-
-void pack_qs8_block(const PackedWeights::Qs8Conv& w, size_t first, size_t nr, uint8_t* dst) {
-  const size_t in = w.in, taps = w.taps, fold = w.fold, ks = taps / fold;
-  // (Sizes bounded by packs_qs8_conv.)
-  const size_t tap_stride = static_cast<size_t>(qs8_k_stride(in, fold)) * nr, n = std::min(nr, w.out - first);
-  std::fill(dst, dst + static_cast<size_t>(qs8_block_bytes(in, taps, fold, nr)), uint8_t{0});
-  int8_t* weights = reinterpret_cast<int8_t*>(dst + nr * sizeof(int32_t));
-  uint8_t* scales = dst + nr * sizeof(int32_t) + ks * tap_stride;
-  for (size_t j = 0; j < n; j++) {
-    const int8_t* src = w.kernel + (first + j) * in * taps;
-    int8_t* to = weights + j * kQs8Kr;
-    if (fold == 1 && taps == 9) {
-      scatter_taps<9>(src, in, nr, tap_stride, to);
-    } else if (fold == 1 && taps == 1) {  // runs of 8 channels as they are
-      for (size_t c = 0; c < in; c += kQs8Kr) std::memcpy(to + c * nr, src + c, std::min(kQs8Kr, in - c));
-    } else {
-      for (size_t x = 0; x < fold; x++)
-        for (size_t c = 0; c < in; c++) {
-          const size_t k = x * in + c;  // the input channel XNNPACK sees
-          const int8_t* from = src + c * taps + x;
-          int8_t* at = to + (k & ~(kQs8Kr - 1)) * nr + (k & (kQs8Kr - 1));
-          for (size_t ki = 0; ki < ks; ki++) at[ki * tap_stride] = from[ki * fold];
-        }
-    }
-    // As XNNPACK: unsigned arithmetic, so a wrap is defined and the same.
-    const uint32_t bias = w.bias != nullptr ? static_cast<uint32_t>(w.bias[first + j]) : 0u;
-    const uint32_t sum = sum_int8(src, in * taps);
-    const int32_t packed_bias = static_cast<int32_t>(bias - sum * static_cast<uint32_t>(w.input_zero_point));
-    std::memcpy(dst + j * sizeof(int32_t), &packed_bias, sizeof(int32_t));
-    std::memcpy(scales + j * sizeof(float), &w.requantization_scale[first + j], sizeof(float));
-  }
-}
-
-// One block per call, as kPackBlock.
-void (*volatile kPackQs8Block)(const PackedWeights::Qs8Conv&, size_t, size_t, uint8_t*) = pack_qs8_block;
-
 // XNNPACK's f32 GEMM packings for kr = sr = 1, each group's weights in `order`.
 void pack_f32_gemm(PackedWeights::Order order, size_t g, size_t nc, size_t kc, size_t nr, size_t k_stride, const void* kernel,
                    const void* bias, void* packed_weights, size_t extra_bytes) {
@@ -268,8 +180,6 @@ void pack_f32_gemm_gio(size_t g, size_t nc, size_t kc, size_t nr, size_t kr, siz
 
 size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* key) {
   auto* w = static_cast<PackedWeights*>(self);
-  auto q = std::find_if(w->qs8_.begin(), w->qs8_.end(), [&](const Qs8Conv& c) { return c.kernel == key->kernel; });
-  if (q != w->qs8_.end()) return w->look_up_qs8(q, key);
   auto it = std::find_if(w->igemm_.begin(), w->igemm_.end(), [&](const Igemm& c) { return c.kernel == key->kernel; });
   if (it == w->igemm_.end() || it->bias != key->bias || w->finalized_) return kNotFound;
   // (Only shapes packs_conv() accepts were listed.)
@@ -296,24 +206,6 @@ size_t PackedWeights::look_up(void* self, const xnn_weights_cache_look_up_key* k
   pack_igemm(c, nr, 0, packed);
   if (c.fully_connected) w->fully_connected_packed_++;
   return w->packed_here(key, !c.fully_connected);
-}
-
-size_t PackedWeights::look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_weights_cache_look_up_key* key) {
-  if (static_cast<const void*>(it->bias) != key->bias || finalized_) return kNotFound;
-  // XNNPACK's view: taps / fold taps of in * fold channels. A declined kernel stays listed:
-  // finalize() fails.
-  const xnn_gemm_config* config = xnn_init_qs8_qc8w_gemm_config();
-  if ((key->seed ^ conv_seed_terms(it->channels, it->out, config->nr, kQs8Kr)) & XNN_FLAG_DEPTHWISE_CONVOLUTION)
-    return kNotFound;
-  const Qs8Conv c = std::move(*it);
-  qs8_.erase(it);
-  const size_t nr = config->nr, blocks = (c.out + nr - 1) / nr;
-  const size_t block_bytes = static_cast<size_t>(qs8_block_bytes(c.in, c.taps, c.fold, nr));  // bounded by packs_qs8_conv
-  auto* packed = static_cast<uint8_t*>(reserve_packed(blocks * block_bytes));
-  if (packed == nullptr) return kNotFound;
-  for_each_packing_block(blocks, blocks * block_bytes, [&](size_t b) { kPackQs8Block(c, b * nr, nr, packed + b * block_bytes); });
-  qs8_packed_++;
-  return packed_here(key, true);
 }
 
 void* PackedWeights::reserve_packed(size_t bytes) {

@@ -9,8 +9,7 @@
 // them up, straight from ONNX's OIHW order (XNNPACK wants OHWI, and packs IGEMM weights with
 // its scalar reference code): no reordered copy of the weights is made. Float Gemm/MatMul
 // weights (expect_fully_connected) are packed the same way when XNNPACK's fully-connected
-// operator looks them up, so XNNPACK skips zeroing its whole buffer before packing it. qint8
-// convolutions without groups (expect_qs8_conv) likewise, from their OIHW int8 kernels.
+// operator looks them up, so XNNPACK skips zeroing its whole buffer before packing it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -52,49 +51,20 @@ class PackedWeights {
   };
   // Whether a convolution of this shape is always packed here, never by XNNPACK.
   static bool packs_conv(size_t out, size_t in);
-  // A qint8 convolution without groups (XNNPACK's per-channel int8 GEMM/IGEMM), packed here
-  // straight from ONNX's OIHW int8 kernel ([out][in][taps]), so no OHWI copy is made for
-  // XNNPACK's scalar packing to read. `fold` > 1: the kernel is run as kh x 1 taps over
-  // fold (= kw) x in channels (rules_quant.cc's columns as channels), or as one tap over
-  // fold (= kh * kw) x in channels (patches.h's patches; `channels`, XNNPACK's count of them, is
-  // then rounded up to a block of 8, the packed layout unchanged). The packed block also
-  // holds what XNNPACK would have added: the bias less the input zero point times each output's
-  // weight sum, and each output's requantization scale (input scale * its weight scale /
-  // output scale, as XNNPACK computes it).
-  // qs8 weights: input channels in blocks of 8 (kr = 8, sr = 1: gemm_kernels.cc's kernels).
-  static constexpr size_t kQs8ChannelBlock = 8;
-  struct Qs8Conv {
-    const int8_t* kernel;
-    const int32_t* bias;  // may be null
-    size_t out, in, taps, fold;
-    size_t channels;  // the input channels XNNPACK's operator has: in * fold, or patches'
-    int32_t input_zero_point;
-    std::vector<float> requantization_scale;
-  };
-  // Whether XNNPACK's int8 kernels read the layout pack_qs8_block writes (8 input channels per
-  // block of 4 outputs: gemm_kernels.cc's choice) and take this shape as a GEMM/IGEMM, and its
-  // packed weights stay far inside a 32-bit size_t (absurd ones are left to XNNPACK's own
-  // checks).
-  // `channels`: the input's (0: in * fold), which must be in * fold or that rounded up to a block.
-  static bool packs_qs8_conv(size_t out, size_t in, size_t taps, size_t fold, size_t channels = 0);
-  void expect_qs8_conv(Qs8Conv w) { qs8_.push_back(std::move(w)); }
   void expect_igemm(const Igemm& w) { igemm_.push_back(w); }
   // XNNPACK's f32 fully-connected operator with these weights (out x in; kIo: transposed, with
   // XNN_FLAG_TRANSPOSE_WEIGHTS) is packed here when it looks them up, in the same layout.
   void expect_fully_connected(const Igemm& w) { igemm_.push_back(w), igemm_.back().fully_connected = true; }
   // After xnn_create_runtime: nothing more is packed (XNNPACK checks this before each setup).
   // Fails if XNNPACK never looked up a kernel given in OIHW order (it packed it some other
-  // way, as if it were OHWI): a float one or any qint8 one.
+  // way, as if it were OHWI).
   Status finalize();
   size_t bytes() const { return bytes_; }
   // Fully-connected operators packed here (expect_fully_connected) rather than by XNNPACK.
   int fully_connected_packed() const { return fully_connected_packed_; }
-  // qint8 convolutions packed here (expect_qs8_conv).
-  int qs8_packed() const { return qs8_packed_; }
 
  private:
   static size_t look_up(void* self, const xnn_weights_cache_look_up_key* key);
-  size_t look_up_qs8(std::vector<Qs8Conv>::iterator it, const xnn_weights_cache_look_up_key* key);
   // Space for `bytes` of weights packed here, rounded up as XNNPACK rounds its own.
   void* reserve_packed(size_t bytes);
   // After packing into the last reserved space for `key`: its owner frees what was read, and
@@ -110,12 +80,10 @@ class PackedWeights {
   xnn_weights_cache_provider provider_;
   OnPacked on_packed_;
   std::vector<Igemm> igemm_;
-  std::vector<Qs8Conv> qs8_;
   std::vector<std::pair<const void*, size_t>> packed_here_;  // kernel -> offset, packed by look_up
   std::vector<void*> buffers_;  // an operator's "offset" is its index here
   size_t bytes_ = 0;
   int fully_connected_packed_ = 0;
-  int qs8_packed_ = 0;
   bool finalized_ = false;
 };
 

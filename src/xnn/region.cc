@@ -10,11 +10,11 @@
 
 #include "xnn/allocator.h"
 #include "xnn/builder.h"
+#include "xnn/conv_qs8.h"
 #include "xnn/gemm_kernels.h"
 #include "xnn/gemm_order.h"
 #include "xnn/packed_weights.h"
 #include "xnn/packing_threads.h"
-#include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
 #include "xnn/winograd_qs8.h"
@@ -72,7 +72,6 @@ Status XnnRegion::reshape() {
 
 size_t XnnRegion::packed_bytes() const { return weights_ ? weights_->bytes() : 0; }
 int XnnRegion::fully_connected_packed() const { return weights_ ? weights_->fully_connected_packed() : 0; }
-int XnnRegion::qs8_packed() const { return weights_ ? weights_->qs8_packed() : 0; }
 
 // Milliseconds between two of XNNPACK's profiling timestamps.
 static double ms_between(const xnn_timestamp& a, const xnn_timestamp& b) {
@@ -113,8 +112,8 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
       kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
     else if (const int qs8_tile = winograd_qs8_tile_of(op.operator_objects[0]))
       kind += " Winograd F(" + std::to_string(qs8_tile) + "x" + std::to_string(qs8_tile) + ",3x3)";
-    else if (is_patches(op.operator_objects[0]))
-      kind += " patches";
+    else if (is_conv_qs8(op.operator_objects[0]))
+      kind += " over 16-bit patches";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)
       kind += std::string(" ") + xnn_microkernel_type_to_string(op.operator_objects[0]->ukernel.type);
     times->push_back({(i < op_nodes_.size() ? op_nodes_[i] : first_node_) + ": " + kind, ms});
@@ -205,7 +204,6 @@ Result<std::unique_ptr<XnnRegion>> build_region(const Program& p, std::vector<in
   OW_RETURN_IF_ERROR(st);
   b.release_packed();
   r->qint8_convolutions_ = b.qint8_convolutions;
-  r->qint8_split_ = b.qint8_split;
   r->qint8_patches_ = b.qint8_patches;
   r->qint8_winograd_ = b.qint8_winograd;
   r->qint8_other_ = b.qint8_other;

@@ -39,8 +39,7 @@ class XnnRegion {
   const std::vector<int>& nodes() const { return nodes_; }  // indices into Program::nodes
   const std::string& first_node() const { return first_node_; }  // "node 'x' (Conv)"
   int qint8_convolutions() const { return qint8_convolutions_; }
-  int qint8_split() const { return qint8_split_; }  // of those, how many run as two
-  int qint8_patches() const { return qint8_patches_; }  // how many over patches (patches.h)
+  int qint8_patches() const { return qint8_patches_; }  // how many over 16-bit patches (conv_qs8.h)
   int qint8_winograd() const { return qint8_winograd_; }  // how many as Winograd (winograd_qs8.h)
   int qint8_other() const { return qint8_other_; }  // Add, Sub, MaxPool in int8
   int winograd_convolutions() const { return winograd_; }
@@ -48,8 +47,6 @@ class XnnRegion {
   int column_ordered_products() const { return column_ordered_; }
   // Float fully-connected operators whose weights the region's cache packed (packed_weights.h).
   int fully_connected_packed() const;
-  // qint8 convolutions whose weights the region's cache packed from OIHW (packed_weights.h).
-  int qs8_packed() const;
   // Constants the runtime reads in place (the rest it copied: reordered or packed).
   const std::vector<int>& referenced_constants() const { return referenced_; }
   // Bytes of packed weights, and of XNNPACK's activation memory (its workspace).
@@ -72,7 +69,7 @@ class XnnRegion {
   std::vector<std::unique_ptr<std::vector<float>>> buffers_;  // static data the runtime reads
   std::string first_node_;
   std::vector<std::string> op_nodes_;  // per XNNPACK subgraph node: the node it was lowered from
-  int qint8_convolutions_ = 0, qint8_split_ = 0, qint8_patches_ = 0, qint8_winograd_ = 0, qint8_other_ = 0, winograd_ = 0, column_ordered_ = 0;
+  int qint8_convolutions_ = 0, qint8_patches_ = 0, qint8_winograd_ = 0, qint8_other_ = 0, winograd_ = 0, column_ordered_ = 0;
 };
 
 struct XnnPlan {

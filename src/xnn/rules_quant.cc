@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "xnn/patches.h"
+#include "xnn/conv_qs8.h"
 #include "xnn/winograd_qs8.h"
 #include "xnn/rules.h"
 
@@ -99,84 +99,12 @@ std::optional<Int8Weights> int8_weights(const Program& p, int weights, int64_t m
   return w;
 }
 
-// The qcint32 bias of int8_weights (XNN_INVALID_VALUE_ID: none); `data`, if given, is set to
-// its values (null: none).
-Result<uint32_t> define_int8_bias(const Int8Weights& w, int bias, XnnBuilder* b, const Node& n, const void** data = nullptr) {
-  if (data) *data = nullptr;
+// The qcint32 bias of int8_weights (XNN_INVALID_VALUE_ID: none).
+Result<uint32_t> define_int8_bias(const Int8Weights& w, int bias, XnnBuilder* b, const Node& n) {
   if (bias < 0) return XNN_INVALID_VALUE_ID;
   const int64_t m = static_cast<int64_t>(w.bias.size());
   const void* values = b->packed_bytes(w.bias.data(), w.bias.size() * 4, bias);
-  if (data) *data = values;
   return b->define_channelwise(xnn_datatype_qcint32, {m}, w.bias_scale, values, n);
-}
-
-// XNNPACK's int8 GEMMs read the input channels of each kernel tap in blocks of 8 (kr * sr on
-// wasm SIMD and x86), so a 3-channel 7x7 convolution (ResNet's first) multiplies 392 values per
-// output for 147 real ones. Split in two it costs less where the channels are few: a 1 x kw
-// convolution of identity weights makes each output column's kw input columns its channels
-// (kw * cg of them, in OHWI's order), and a kh x 1 convolution over those does the rest.
-bool columns_as_channels(int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t kh, int64_t kw) {
-  if (cg >= 8 || kw < 2) return false;
-  auto blocks = [](int64_t c) { return static_cast<double>((c + 7) / 8 * 8); };
-  const double pixels = static_cast<double>(out_nhwc[1] * out_nhwc[2]), m = static_cast<double>(out_nhwc[3]);
-  const double whole = pixels * m * static_cast<double>(kh * kw) * blocks(cg);
-  const double split = pixels * m * static_cast<double>(kh) * blocks(kw * cg) +
-                       static_cast<double>(in_h * out_nhwc[2] * kw * cg * kw) * blocks(cg);
-  return split < 0.75 * whole;
-}
-
-// An int8 convolution of identity weights: output channel (ky * kw + kx) * cg + c is input
-// channel c at tap (ky, kx) (OHWI's order), those past kh * kw * cg have no weights. Its output
-// (`out_nhwc`, channels last) keeps the input's scale and zero point (requantization by 1) and
-// it pads with the zero point, as the whole convolution would have: exact, a rearrangement.
-struct IdentityWindow {
-  int64_t kh, kw;
-  uint32_t top, right, bottom, left, stride_h, stride_w, dilation_h, dilation_w;
-};
-
-Result<uint32_t> define_identity_convolution(uint32_t in, const Dims& out_nhwc, int64_t cg, const IdentityWindow& w,
-                                             const XnnBuilder::Quantized& qin, XnnBuilder* b, const Node& n,
-                                             const char* what) {
-  const int64_t channels = out_nhwc[3], row = w.kh * w.kw * cg;  // [tap * cg + c][ky][kx][c] = 1
-  std::vector<int8_t> identity(static_cast<size_t>(channels * row), 0);
-  for (int64_t o = 0; o < row; o++) identity[static_cast<size_t>(o * row + o)] = 1;
-  OW_ASSIGN_OR_RETURN(uint32_t filter, b->define_channelwise(xnn_datatype_qcint8, {channels, w.kh, w.kw, cg},
-                                                             std::vector<float>(static_cast<size_t>(channels), 1.f),
-                                                             b->packed_bytes(identity.data(), identity.size(), -1), n));
-  OW_ASSIGN_OR_RETURN(uint32_t out, b->define_quantized(xnn_datatype_qint8, out_nhwc, qin.scale, qin.zero_point, nullptr, n));
-  OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), w.top, w.right, w.bottom, w.left,
-                                                         static_cast<uint32_t>(w.kh), static_cast<uint32_t>(w.kw), w.stride_h,
-                                                         w.stride_w, w.dilation_h, w.dilation_w, 1, static_cast<size_t>(cg),
-                                                         static_cast<size_t>(channels), -INFINITY, INFINITY, in, filter,
-                                                         XNN_INVALID_VALUE_ID, out, 0),
-                               what, n));
-  return out;
-}
-
-// The 1 x kw identity convolution of columns_as_channels.
-Result<uint32_t> define_columns_as_channels(uint32_t in, int64_t in_h, const Dims& out_nhwc, int64_t cg, int64_t kw,
-                                            const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b,
-                                            const Node& n) {
-  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  return define_identity_convolution(in, {out_nhwc[0], in_h, out_nhwc[2], kw * cg}, cg,
-                                     {1, kw, 0, u(win.pad_end[1]), 0, u(win.pad_begin[1]), 1, u(win.strides[1]), 1,
-                                      u(win.dilations[1])},
-                                     qin, b, n, "xnn_define_convolution_2d (qint8, columns as channels)");
-}
-
-// The patches of patches.h: the kh x kw identity convolution they equal, over `cg` channels to
-// `channels` (kh * kw * cg and zero points past them), run as a copy.
-Result<uint32_t> define_patches(uint32_t in, const Dims& out_nhwc, int64_t cg, int64_t channels, int64_t kh, int64_t kw,
-                                const Window& win, const XnnBuilder::Quantized& qin, XnnBuilder* b, const Node& n) {
-  auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  OW_ASSIGN_OR_RETURN(uint32_t patches,
-                      define_identity_convolution(in, {out_nhwc[0], out_nhwc[1], out_nhwc[2], channels}, cg,
-                                                  {kh, kw, u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]),
-                                                   u(win.pad_begin[1]), u(win.strides[0]), u(win.strides[1]),
-                                                   u(win.dilations[0]), u(win.dilations[1])},
-                                                  qin, b, n, "xnn_define_convolution_2d (qint8, patches)"));
-  use_patches(b->subgraph());
-  return patches;
 }
 
 }  // namespace
@@ -345,22 +273,11 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
   const int relu = tail->relu;
   const int64_t group = attr_int(n, "group", 1);
   uint32_t filter = XNN_INVALID_VALUE_ID;
-  const void* bias_data = nullptr;
-  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n, &bias_data));
+  OW_ASSIGN_OR_RETURN(uint32_t bias, define_int8_bias(*iw, bias_id, b, n));
   OW_ASSIGN_OR_RETURN(uint32_t in, b->quantized_input(src, Layout::kNHWC, n));
-  const Dims out_dims = dims_in_layout(p.values[p.nodes[tail->quantize].outputs[0]].type.dims, Layout::kNHWC);
   OW_ASSIGN_OR_RETURN(uint32_t out, define_quantized_tail(*tail, p, Layout::kNHWC, b, n));
   auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  const int64_t in_h = p.values[src].type.dims[2], taps = kh * kw;
-  // Few channels: a product over patches (patches.h), else where those would be too large, a
-  // split in two.
-  const int64_t patches = patch_channels(cg, kh, kw, group, out_dims[0] * out_dims[1] * out_dims[2]);
-  const bool split = patches == 0 && group == 1 && columns_as_channels(in_h, out_dims, cg, kh, kw);
-  if (patches) {
-    OW_ASSIGN_OR_RETURN(in, define_patches(in, out_dims, cg, patches, kh, kw, win, *qin, b, n));
-  } else if (split) {
-    OW_ASSIGN_OR_RETURN(in, define_columns_as_channels(in, in_h, out_dims, cg, kw, win, *qin, b, n));
-  }
+  const int64_t taps = kh * kw;
   auto define_convolution = [&](uint32_t kernel, const char* what) {
     return xnn_check(
         xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), u(win.pad_end[1]), u(win.pad_end[0]), u(win.pad_begin[1]),
@@ -369,54 +286,32 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
                                   INFINITY, in, kernel, bias, out, 0),
         what, n);
   };
-  const int winograd = patches || split ? 0
-                                        : winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0],
-                                                            win.dilations[1], group, cg, m, win.out[0], win.out[1]);
-  if (winograd != 0) {
-    // Winograd's operator (winograd_qs8.h) packs its own weights, from OIHW.
+  // Without groups: int8 Winograd (winograd_qs8.h) for the 3x3 stride-1 ones it takes, else a
+  // product over 16-bit patches (conv_qs8.h). Both pack their own weights, from OIHW.
+  const int winograd = winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group,
+                                         cg, m, win.out[0], win.out[1]);
+  if (winograd != 0 || conv_qs8_fits(kh, kw, group, cg, m)) {
     OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
                                                       b->int8_kernel_view(pn.inputs[1], *iw->q), n));
-    OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8, Winograd)"));
-    use_winograd_qs8(b->subgraph(), winograd);
-    b->qint8_winograd++, b->qint8_convolutions++;
+    if (winograd != 0) {
+      OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8, Winograd)"));
+      use_winograd_qs8(b->subgraph(), winograd);
+      b->qint8_winograd++;
+    } else {
+      OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8, over 16-bit patches)"));
+      use_conv_qs8(b->subgraph());
+      b->qint8_patches++;
+    }
+    b->qint8_convolutions++;
     return true;
   }
-  // Without groups the region's cache packs the kernel from OIHW; else XNNPACK packs OHWI,
-  // written straight into the bytes it packs from (over patches: each output's row of
-  // kh * kw * cg, then zeros to `patches`).
-  const void* ohwi = group == 1 ? b->expect_qs8_conv(pn.inputs[1], *iw->q, bias_data, static_cast<size_t>(m),
-                                                     static_cast<size_t>(cg), static_cast<size_t>(taps),
-                                                     static_cast<size_t>(patches ? taps : split ? kw : 1), in, out, wscale)
-                                : nullptr;
-  const int64_t row = patches ? patches : taps * cg;
-  if (ohwi == nullptr)
-    ohwi = b->packed_bytes(static_cast<size_t>(m * row), pn.inputs[1], [&](uint8_t* dst) {
-      auto* to = reinterpret_cast<int8_t*>(dst);
-      for (int64_t o = 0; o < m; o++, to += row) {
-        oihw_to_ohwi(iw->q->data<int8_t>() + o * taps * cg, to, 1, cg, taps);
-        std::fill(to + taps * cg, to + row, int8_t{0});
-      }
-    });
-  if (patches) {
-    b->qint8_patches++;
-    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, 1, 1, patches}, wscale, ohwi, n));
-    OW_RETURN_IF_ERROR(xnn_check(xnn_define_convolution_2d(b->subgraph(), 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
-                                                           static_cast<size_t>(patches), static_cast<size_t>(m),
-                                                           relu >= 0 ? 0.f : -INFINITY, INFINITY, in, filter, bias, out, 0),
-                                 "xnn_define_convolution_2d (qint8, over patches)", n));
-  } else if (split) {
-    b->qint8_split++;
-    // The kh x 1 rest over those channels: OHWI [m][kh][kw][cg] is [m][kh][1][kw * cg] as is.
-    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, 1, kw * cg}, wscale, ohwi, n));
-    OW_RETURN_IF_ERROR(xnn_check(
-        xnn_define_convolution_2d(b->subgraph(), u(win.pad_begin[0]), 0, u(win.pad_end[0]), 0, u(kh), 1, u(win.strides[0]), 1,
-                                  u(win.dilations[0]), 1, 1, static_cast<size_t>(kw * cg), static_cast<size_t>(m),
-                                  relu >= 0 ? 0.f : -INFINITY, INFINITY, in, filter, bias, out, 0),
-        "xnn_define_convolution_2d (qint8, kh x 1)", n));
-  } else {
-    OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale, ohwi, n));
-    OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8)"));
-  }
+  // Grouped (and absurdly large) ones: XNNPACK packs OHWI, written straight into the bytes it
+  // packs from.
+  const void* ohwi = b->packed_bytes(static_cast<size_t>(m * taps * cg), pn.inputs[1], [&](uint8_t* dst) {
+    oihw_to_ohwi(iw->q->data<int8_t>(), reinterpret_cast<int8_t*>(dst), m, cg, taps);
+  });
+  OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale, ohwi, n));
+  OW_RETURN_IF_ERROR(define_convolution(filter, "xnn_define_convolution_2d (qint8)"));
   b->qint8_convolutions++;
   return true;
 }

@@ -349,16 +349,6 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
                                     p.out);
 }
 
-xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_t, pthreadpool_t) {
-  xnn_operator* op = opdata->operator_objects[0];
-  Plan& p = plan_of(op);
-  p.input = static_cast<const float*>(values[opdata->inputs[0]].data);
-  p.output = static_cast<float*>(values[opdata->outputs[0]].data);
-  p.scratch = static_cast<float*>(opdata->workspace);
-  op->state = xnn_run_state_ready;
-  return xnn_status_success;
-}
-
 }  // namespace
 
 int winograd_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
@@ -389,7 +379,7 @@ void use_winograd(xnn_subgraph* subgraph, int tile) {
   xnn_node& node = subgraph->nodes[subgraph->num_nodes - 1];
   node.create = tile == 4 ? create<4> : create<2>;
   node.reshape = reshape;
-  node.setup = setup;
+  node.setup = setup_plan<Plan>;
 }
 
 int winograd_tile_of(const xnn_operator* op) {

@@ -6,7 +6,6 @@
 namespace onnxwasm {
 namespace {
 
-constexpr size_t kScratchBytes = 768 << 10;  // per thread: a block's input and output matrices
 constexpr size_t kMinBlock = 16;             // tiles: each block reads all the weights once
 constexpr size_t kSharedWeightsBytes = 1 << 20;  // transformed weights every thread may read
 constexpr size_t kBlocksPerThread = 4;
@@ -14,15 +13,15 @@ constexpr size_t kBlocksPerThread = 4;
 }  // namespace
 
 WinogradBlocks winograd_blocks(size_t tiles, size_t tile_bytes, size_t weight_bytes, size_t out, size_t mr, size_t nr,
-                               size_t threads) {
-  // Blocks of at most as many tiles as keep a block's matrices within kScratchBytes (but at
+                               size_t threads, size_t scratch_bytes) {
+  // Blocks of at most as many tiles as keep a block's matrices within scratch_bytes (but at
   // least kMinBlock, so the weights are read from memory for that many tiles at once), each a
   // multiple of mr tiles but the last. With threads, each thread takes its own group of output
   // channels for every block rather than blocks of its own: the threads read each weight once
   // per block between them (blocks per thread read all of them: resnet50's 7x7 layers, one
   // block of 16 tiles, scaled 1.6x on 2 threads) and do equal work whatever the tile count; the
   // price is each thread transforming the block's inputs, a few % of the products.
-  const size_t most = std::max<size_t>(kMinBlock, kScratchBytes / std::max<size_t>(1, tile_bytes));
+  const size_t most = std::max<size_t>(kMinBlock, scratch_bytes / std::max<size_t>(1, tile_bytes));
   size_t blocks = (tiles + most - 1) / most;
   const size_t nr_blocks = (out + nr - 1) / nr;
   // Many tiles and weights that stay in cache (the large images' layers: few channels): blocks

@@ -64,6 +64,9 @@ struct WinogradGrid {
   }
 };
 
+// Per thread: a block's input and output matrices, by default.
+constexpr size_t kBlockScratchBytes = 768 << 10;
+
 struct WinogradBlocks {
   size_t block;   // tiles per block: a multiple of mr but the last
   size_t blocks;
@@ -75,6 +78,6 @@ struct WinogradBlocks {
 // of transformed weights, `out` output channels in blocks of nr, products of mr rows, on
 // `threads` threads.
 WinogradBlocks winograd_blocks(size_t tiles, size_t tile_bytes, size_t weight_bytes, size_t out, size_t mr, size_t nr,
-                               size_t threads);
+                               size_t threads, size_t scratch_bytes = kBlockScratchBytes);
 
 }  // namespace onnxwasm

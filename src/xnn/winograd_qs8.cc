@@ -23,22 +23,20 @@
 #include "xnnpack/allocator.h"
 #include "xnnpack/common.h"
 #include "xnnpack/operator.h"
-#include "xnnpack/requantization.h"
 #include "xnnpack/subgraph.h"
 #include "xnn/custom_node.h"
 #include "xnn/packing_threads.h"
+#include "xnn/qs8_products.h"
 #include "xnn/winograd_blocks.h"
 
 namespace onnxwasm {
 namespace {
 
-constexpr size_t kNr = 8;          // output channels per packed block: two i32x4 sums per row
-constexpr size_t kMr = 4;          // tiles per product call
+constexpr size_t kNr = kQs8Nr;     // output channels per packed block
+constexpr size_t kMr = kQs8Mr;     // tiles per product call
 constexpr size_t kChannelBlock = 8;  // input channels, transformed 8 at a time (i16x8)
 constexpr int64_t kMaxChannels = 1024;
 constexpr int64_t kMaxChannels4 = 112;  // 4x4 tiles: see winograd_qs8_tile
-constexpr float kMagicBias = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, nearest even
-constexpr int32_t kMagicBiasBits = 0x4B400000;
 
 // What a run needs; kept in the operator's context (which XNNPACK passes to the task).
 struct Plan {
@@ -46,10 +44,9 @@ struct Plan {
   int8_t* output;
   uint8_t* scratch;        // per thread: scratch_bytes
   const int16_t* weights;  // per position, per block of kNr outputs, per pair of inputs: kNr x 2
-  const int32_t* bias;     // np of them
-  const float* scale;      // np requantization scales
+  Qs8Requantization rq;
   const int8_t* padding;   // kp bytes of the input zero point
-  int32_t input_zero_point, magic_min, magic_less_zero_point, output_max;
+  int32_t input_zero_point;
   size_t in, out, kp, np;  // kp: in rounded up to kChannelBlock, np: out to kNr
   WinogradGrid grid;        // of m x m tiles
   size_t block, blocks, group, scratch_bytes;
@@ -192,40 +189,6 @@ inline void input_transform(const int8_t* const* src, size_t c, int32_t zero_poi
   }
 }
 
-// rows x kNr sums (rows <= kMr) of the product of `a` (rows x kp, `a_stride` apart) and one
-// block of packed weights w (per pair of inputs: output j's two weights at 2j), into c.
-void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w, int32_t* c, size_t c_stride) {
-#ifdef __wasm_simd128__
-  const int16_t* a0 = a;
-  const int16_t* a1 = rows > 1 ? a0 + a_stride : a0;
-  const int16_t* a2 = rows > 2 ? a1 + a_stride : a1;
-  const int16_t* a3 = rows > 3 ? a2 + a_stride : a2;
-  v128_t c00 = wasm_i32x4_const_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (size_t k = 0; k < kp; k += 2, w += 2 * kNr) {
-    const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + kNr);
-    const v128_t x0 = wasm_v128_load32_splat(a0 + k), x1 = wasm_v128_load32_splat(a1 + k);
-    const v128_t x2 = wasm_v128_load32_splat(a2 + k), x3 = wasm_v128_load32_splat(a3 + k);
-    c00 = wasm_i32x4_add(c00, wasm_i32x4_dot_i16x8(x0, w0)), c01 = wasm_i32x4_add(c01, wasm_i32x4_dot_i16x8(x0, w1));
-    c10 = wasm_i32x4_add(c10, wasm_i32x4_dot_i16x8(x1, w0)), c11 = wasm_i32x4_add(c11, wasm_i32x4_dot_i16x8(x1, w1));
-    c20 = wasm_i32x4_add(c20, wasm_i32x4_dot_i16x8(x2, w0)), c21 = wasm_i32x4_add(c21, wasm_i32x4_dot_i16x8(x2, w1));
-    c30 = wasm_i32x4_add(c30, wasm_i32x4_dot_i16x8(x3, w0)), c31 = wasm_i32x4_add(c31, wasm_i32x4_dot_i16x8(x3, w1));
-  }
-  wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
-  if (rows > 1) wasm_v128_store(c + c_stride, c10), wasm_v128_store(c + c_stride + 4, c11);
-  if (rows > 2) wasm_v128_store(c + 2 * c_stride, c20), wasm_v128_store(c + 2 * c_stride + 4, c21);
-  if (rows > 3) wasm_v128_store(c + 3 * c_stride, c30), wasm_v128_store(c + 3 * c_stride + 4, c31);
-#else
-  for (size_t r = 0; r < rows; r++) {
-    int32_t sum[kNr] = {};
-    const int16_t* x = a + r * a_stride;
-    for (size_t k = 0; k < kp; k += 2)
-      for (size_t j = 0; j < kNr; j++)
-        sum[j] += int32_t{x[k]} * w[k * kNr + 2 * j] + int32_t{x[k + 1]} * w[k * kNr + 2 * j + 1];
-    std::copy(sum, sum + kNr, c + r * c_stride);
-  }
-#endif
-}
-
 // A'^T m A' / D^2 for one tile and sum lanes [k, k + L's width) (m: position p at src + p *
 // stride + k), its m x m sums row-major into y, in 32-bit arithmetic that may wrap in between.
 template <size_t M, typename L, typename V = typename L::V>
@@ -241,16 +204,6 @@ inline void output_transform(const V* m, V* y) {
   for (size_t i = 0; i < M; i++) Transforms<M>::template output<L>(o + i * n, y + i * M);  // then along each row
 }
 
-// XNNPACK's fp32 requantization (its wasm SIMD int8 kernels'), one value.
-inline int8_t requantize(int32_t sum, float scale, const Plan& p) {
-  float f = static_cast<float>(sum) * scale;
-  f += kMagicBias;  // its own statement: never contracted into one rounding with the product
-  int32_t bits;
-  std::memcpy(&bits, &f, sizeof(bits));
-  const int32_t v = std::max(bits, p.magic_min) - p.magic_less_zero_point;
-  return static_cast<int8_t>(std::min(std::min(v, int32_t{127}), p.output_max));
-}
-
 // The outputs of one tile for output channels [k, k + count) (count <= kNr), from its products
 // at src + p * stride + k, to dst[i] + k (null: outside the output).
 template <size_t M>
@@ -264,22 +217,14 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
       v128_t m[n * n];
       for (size_t pos = 0; pos < n * n; pos++) m[pos] = wasm_v128_load(s + pos * stride);
       output_transform<M, Sum4>(m, y[h]);
-      const v128_t bias = wasm_v128_load(p.bias + k + 4 * h), scale = wasm_v128_load(p.scale + k + 4 * h);
       for (size_t q = 0; q < outputs; q++) {
         v128_t sum = y[h][q];
         if (Transforms<M>::kInverse != 1) sum = wasm_i32x4_mul(sum, wasm_i32x4_splat(static_cast<int32_t>(Transforms<M>::kInverse)));
-        sum = wasm_i32x4_add(wasm_i32x4_shr(sum, Transforms<M>::kShift), bias);
-        v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), scale);
-        f = wasm_f32x4_add(f, wasm_f32x4_splat(kMagicBias));
-        y[h][q] = wasm_i32x4_sub(wasm_i32x4_max(f, wasm_i32x4_splat(p.magic_min)), wasm_i32x4_splat(p.magic_less_zero_point));
+        y[h][q] = wasm_i32x4_shr(sum, Transforms<M>::kShift);
       }
     }
-    const v128_t max = wasm_i8x16_splat(static_cast<int8_t>(p.output_max));
-    for (size_t q = 0; q < outputs; q++) {
-      if (dst[q] == nullptr) continue;
-      const v128_t v = wasm_i8x16_min(wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(y[0][q], y[1][q]), y[0][q]), max);
-      wasm_v128_store64_lane(dst[q] + k, v, 0);
-    }
+    for (size_t q = 0; q < outputs; q++)
+      if (dst[q] != nullptr) wasm_v128_store64_lane(dst[q] + k, qs8_requantize8(y[0][q], y[1][q], k, p.rq), 0);
     return;
   }
 #endif
@@ -289,10 +234,7 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
     output_transform<M, Sum1>(m, y);
     for (size_t q = 0; q < outputs; q++) {
       if (dst[q] == nullptr) continue;
-      const int32_t sum = static_cast<int32_t>(y[q] * Transforms<M>::kInverse) >> Transforms<M>::kShift;
-      // the bias added as the kernels add it: wrapping
-      dst[q][k + j] = requantize(static_cast<int32_t>(static_cast<uint32_t>(sum) + static_cast<uint32_t>(p.bias[k + j])),
-                                 p.scale[k + j], p);
+      dst[q][k + j] = qs8_requantize(static_cast<int32_t>(y[q] * Transforms<M>::kInverse) >> Transforms<M>::kShift, k + j, p.rq);
     }
   }
 }
@@ -324,7 +266,7 @@ void run_block(void* context, size_t thread, size_t task) {
     for (size_t col = first_out; col < last_out; col += kNr) {
       const int16_t* w = p.weights + (pos * nblocks + col / kNr) * pairs * 2 * kNr;
       for (size_t row = 0; row < count; row += kMr)
-        product(std::min(kMr, count - row), p.kp, in_t + pos * in_stride + row * p.kp, p.kp, w,
+        qs8_product(std::min(kMr, count - row), p.kp, in_t + pos * in_stride + row * p.kp, p.kp, w,
                 out_t + pos * out_stride + row * p.np + col, p.np);
     }
   for (size_t i = 0; i < count; i++) {
@@ -415,63 +357,33 @@ PackBlock volatile kPackBlock2 = pack_block<2>, kPackBlock3 = pack_block<3>, kPa
 template <size_t M>
 xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_operator_data* opdata, xnn_code_cache*,
                   xnn_weights_cache_t cache) {
-  const xnn_value &input = values[node->inputs[0]], &filter = values[node->inputs[1]], &output = values[node->outputs[0]];
-  const bool has_bias = node->num_inputs > 2 && node->inputs[2] != XNN_INVALID_VALUE_ID;
+  const xnn_value &input = values[node->inputs[0]], &filter = values[node->inputs[1]];
   if (cache == nullptr || filter.datatype != xnn_datatype_qcint8 || filter.shape.num_dims != 4) return xnn_status_invalid_state;
   const size_t out = filter.shape.dim[0], in = filter.shape.dim[3];
   const size_t kp = (in + kChannelBlock - 1) / kChannelBlock * kChannelBlock, np = (out + kNr - 1) / kNr * kNr;
   const auto* kernel = static_cast<const int8_t*>(filter.data);
-  const auto* bias = has_bias ? static_cast<const int32_t*>(values[node->inputs[2]].data) : nullptr;
-  // Scales as XNNPACK checks and computes them (operators/convolution-nhwc.c).
-  const float input_scale = input.quantization.scale, output_scale = output.quantization.scale;
-  std::vector<float> scale(np, 1.f);
-  for (size_t o = 0; o < out; o++) {
-    scale[o] = input_scale * filter.quantization.channelwise_scale[o] / output_scale;
-    if (!(scale[o] > 0.f && scale[o] < 256.f)) return xnn_status_unsupported_parameter;
-  }
-
   auto* op = static_cast<xnn_operator*>(xnn_allocate_zero_simd_memory(sizeof(xnn_operator)));
   if (op == nullptr) return xnn_status_out_of_memory;
-  // One block from the region's cache: the transformed weights, then np biases and np scales.
+  Plan& p = plan_of(op);
   const size_t weight_bytes = (M + 2) * (M + 2) * np * kp * sizeof(int16_t);
-  const size_t bytes = weight_bytes + np * (sizeof(int32_t) + sizeof(float));
-  const int16_t* weights = nullptr;
-  if (auto* packed = static_cast<uint8_t*>(cache->reserve_space(cache->context, bytes))) {
-    auto* w = reinterpret_cast<int16_t*>(packed);
-    const PackBlock pack = M == 2 ? kPackBlock2 : M == 3 ? kPackBlock3 : kPackBlock4;
+  const PackBlock pack = M == 2 ? kPackBlock2 : M == 3 ? kPackBlock3 : kPackBlock4;
+  xnn_status status = qs8_pack_weights(node, values, cache, np, weight_bytes, [&](int16_t* w) {
     for_each_packing_block(np / kNr, weight_bytes, [&](size_t b) { pack(kernel, b, in, out, kp, np, w); });
-    auto* b = reinterpret_cast<int32_t*>(packed + weight_bytes);
-    for (size_t o = 0; o < np; o++) b[o] = bias != nullptr && o < out ? bias[o] : 0;
-    std::memcpy(packed + weight_bytes + np * sizeof(int32_t), scale.data(), np * sizeof(float));
-    xnn_weights_cache_look_up_key key{};
-    key.kernel = kernel, key.bias = bias;
-    const size_t at = cache->look_up_or_insert(cache->context, &key, packed, bytes);
-    weights = static_cast<const int16_t*>(cache->offset_to_addr(cache->context, at));
-  }
+  }, &p.weights, &p.rq);
   op->zero_buffer = xnn_allocate_simd_memory(kp + XNN_EXTRA_BYTES);
-  if (weights == nullptr || op->zero_buffer == nullptr) {
+  if (status == xnn_status_success && op->zero_buffer == nullptr) status = xnn_status_out_of_memory;
+  if (status != xnn_status_success) {
     xnn_delete_operator(op);
-    return xnn_status_out_of_memory;
+    return status;
   }
-  const int32_t zero_in = input.quantization.zero_point, zero_out = output.quantization.zero_point;
+  const int32_t zero_in = input.quantization.zero_point;
   std::memset(op->zero_buffer, zero_in, kp + XNN_EXTRA_BYTES);
   op->type = xnn_operator_type_convolution_nhwc_qc8;
   op->flags = node->flags;
   op->state = xnn_run_state_invalid;
-  Plan& p = plan_of(op);
-  p.weights = weights;
-  p.bias = reinterpret_cast<const int32_t*>(reinterpret_cast<const uint8_t*>(weights) + weight_bytes);
-  p.scale = reinterpret_cast<const float*>(p.bias + np);
   p.padding = static_cast<const int8_t*>(op->zero_buffer);
   p.in = in, p.out = out, p.kp = kp, p.np = np;
   p.input_zero_point = zero_in;
-  // The activation's bounds, quantized as XNNPACK's subgraph quantizes them, in the terms of
-  // its kernels' magic-bias rounding.
-  const int32_t out_min = xnn_qs8_quantize(node->activation.output_min, output_scale, zero_out);
-  p.output_max = xnn_qs8_quantize(node->activation.output_max, output_scale, zero_out);
-  const float magic_min = kMagicBias + static_cast<float>(out_min - zero_out);
-  std::memcpy(&p.magic_min, &magic_min, sizeof(magic_min));
-  p.magic_less_zero_point = kMagicBiasBits - zero_out;
   p.grid.init(M, *node);
   opdata->operator_objects[0] = op;
   return xnn_status_success;
@@ -493,16 +405,6 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   const auto task = g.m == 2 ? run_block<2> : g.m == 3 ? run_block<3> : run_block<4>;
   return reshape_tasks_with_scratch(op, opdata, task, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
                                     values[opdata->outputs[0]], g.batch, g.out_h, g.out_w, p.out);
-}
-
-xnn_status setup(const xnn_operator_data* opdata, const xnn_value* values, size_t, pthreadpool_t) {
-  xnn_operator* op = opdata->operator_objects[0];
-  Plan& p = plan_of(op);
-  p.input = static_cast<const int8_t*>(values[opdata->inputs[0]].data);
-  p.output = static_cast<int8_t*>(values[opdata->outputs[0]].data);
-  p.scratch = static_cast<uint8_t*>(opdata->workspace);
-  op->state = xnn_run_state_ready;
-  return xnn_status_success;
 }
 
 }  // namespace
@@ -537,7 +439,7 @@ void use_winograd_qs8(xnn_subgraph* subgraph, int tile) {
   xnn_node& node = subgraph->nodes[subgraph->num_nodes - 1];
   node.create = tile == 4 ? create<4> : tile == 3 ? create<3> : create<2>;
   node.reshape = reshape;
-  node.setup = setup;
+  node.setup = setup_plan<Plan>;
 }
 
 int winograd_qs8_tile_of(const xnn_operator* op) {

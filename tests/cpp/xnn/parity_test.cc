@@ -8,8 +8,8 @@
 #include <map>
 
 #include "testing/graph_builder.h"
+#include "xnn/conv_qs8.h"
 #include "xnn/packed_weights.h"
-#include "xnn/patches.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
 #include "xnn/winograd_qs8.h"
@@ -457,23 +457,25 @@ TEST_CASE("weights kept quantized feed XNNPACK's float Conv, Gemm and MatMul", "
   }
 }
 
-// A qint8 convolution of few input channels runs as one product over its patches (patches.h:
-// each output pixel's window as channels, padded with the input's zero point, then a 1x1
-// convolution): as exact as one, with strides, dilations, asymmetric pads and a batch of two,
-// at 1 and 2 threads. Where the patches would have too many channels (a 33x33 kernel), a wide
-// kernel is split in two instead (rules_quant.cc's columns_as_channels: a 1 x kw identity
-// convolution, then kh x 1), as exact.
-TEST_CASE("a qint8 convolution of few channels over patches or split in two matches the reference", "[xnn]") {
-  struct Shape { int64_t n, c, h, w, m, kh, kw; std::vector<int64_t> strides, dilations, pads; const char* info; };
-  const char* patches = "1 convolutions in int8, 1 of them over patches";
+// A qint8 convolution without groups that int8 Winograd does not take runs as a product over
+// 16-bit patches (conv_qs8.h): as exact as XNNPACK's IGEMM, with strides, dilations, asymmetric
+// pads, a batch of two, windows wider than the input, input channels off the blocks of 8 and
+// outputs off the packed blocks of 8 (1 and 3 of them), 1x1 ones, at 1 and 2 threads.
+TEST_CASE("a qint8 convolution over 16-bit patches matches the reference", "[xnn]") {
+  struct Shape { int64_t n, c, h, w, m, kh, kw; std::vector<int64_t> strides, dilations, pads; };
   const Shape shapes[] = {
-      {1, 3, 30, 30, 64, 7, 7, {2, 2}, {1, 1}, {3, 3, 3, 3}, patches},  // ResNet's first convolution, smaller
-      {1, 3, 31, 29, 32, 3, 3, {2, 2}, {1, 1}, {1, 1, 1, 1}, patches},  // MobileNet's first, smaller
-      {2, 1, 11, 17, 12, 3, 5, {1, 2}, {2, 1}, {1, 2, 0, 1}, patches},
-      {1, 2, 9, 10, 24, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}, patches},
-      {1, 1, 8, 12, 9, 2, 4, {2, 3}, {1, 2}, {0, 3, 1, 2}, patches},
-      {1, 3, 6, 7, 5, 2, 1, {1, 1}, {1, 1}, {1, 0, 1, 0}, patches},
-      {1, 1, 40, 38, 4, 33, 33, {2, 1}, {1, 1}, {16, 15, 17, 16}, "1 convolutions in int8, 1 of them split in two"},
+      {1, 3, 30, 30, 64, 7, 7, {2, 2}, {1, 1}, {3, 3, 3, 3}},  // ResNet's first convolution, smaller
+      {1, 3, 31, 29, 32, 3, 3, {2, 2}, {1, 1}, {1, 1, 1, 1}},  // MobileNet's first, smaller
+      {2, 1, 11, 17, 12, 3, 5, {1, 2}, {2, 1}, {1, 2, 0, 1}},
+      {1, 2, 9, 10, 24, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+      {1, 1, 8, 12, 9, 2, 4, {2, 3}, {1, 2}, {0, 3, 1, 2}},
+      {1, 3, 6, 7, 5, 2, 1, {1, 1}, {1, 1}, {1, 0, 1, 0}},
+      {1, 1, 40, 38, 4, 33, 33, {2, 1}, {1, 1}, {16, 15, 17, 16}},  // a window wider than the input
+      {1, 24, 15, 13, 17, 3, 3, {2, 2}, {1, 1}, {1, 1, 1, 1}},     // ResNet's stride-2 ones
+      {2, 21, 9, 9, 3, 3, 3, {2, 1}, {1, 1}, {0, 1, 1, 0}},
+      {1, 37, 7, 6, 20, 1, 1, {1, 1}, {1, 1}, {0, 0, 0, 0}},       // 1x1
+      {1, 16, 9, 9, 1, 1, 1, {2, 2}, {1, 1}, {0, 0, 0, 0}},        // ResNet's downsample, one output
+      {1, 8, 5, 5, 16, 3, 3, {1, 1}, {1, 1}, {1, 1, 1, 1}},        // too few channels for Winograd
   };
   int index = 0;
   for (const Shape& s : shapes) {
@@ -482,25 +484,22 @@ TEST_CASE("a qint8 convolution of few channels over patches or split in two matc
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
     qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, s.kh, s.kw,
-                   {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations), attr_ints("pads", s.pads)}, false,
-                   -7, 5);
-    check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f);
+                   {attr_ints("strides", s.strides), attr_ints("dilations", s.dilations), attr_ints("pads", s.pads)}, index % 2 == 0,
+                   -7, 5, index % 3 != 1);
+    check_xnn_graph(g, feeds, "1 convolutions in int8, 1 of them over 16-bit patches", 0.f, 0.0501f);
   }
 }
 
-// Patches pay where a tap-by-tap product would read a quarter or more padding (blocks of 8
-// channels), without groups, for more than one tap, within their size bounds.
-TEST_CASE("patch_channels takes few channels and sane sizes only", "[xnn]") {
-  CHECK(patch_channels(3, 7, 7, 1, 112 * 112) == 152);
-  CHECK(patch_channels(3, 3, 3, 1, 112 * 112) == 32);
-  CHECK(patch_channels(1, 2, 4, 1, 10) == 8);
-  CHECK(patch_channels(7, 2, 1, 1, 10) == 0);       // 16 channels for 2 taps of 8: no saving
-  CHECK(patch_channels(8, 3, 3, 1, 10) == 0);       // whole blocks already
-  CHECK(patch_channels(3, 3, 3, 3, 10) == 0);       // groups
-  CHECK(patch_channels(3, 1, 1, 1, 10) == 0);       // one tap
-  CHECK(patch_channels(1, 33, 33, 1, 10) == 0);     // 1096 channels
-  CHECK(patch_channels(3, 7, 7, 1, 1 << 20) == 0);  // 152 MB of patches
-  CHECK(patch_channels(3, int64_t(1) << 40, int64_t(1) << 40, 1, 1) == 0);
+// Which qint8 convolutions run over 16-bit patches (conv_qs8.cc's bounds).
+TEST_CASE("a product over 16-bit patches takes convolutions without groups of sane sizes", "[xnn]") {
+  CHECK(conv_qs8_fits(7, 7, 1, 3, 64));
+  CHECK(conv_qs8_fits(3, 3, 1, 64, 128));
+  CHECK(conv_qs8_fits(1, 1, 1, 64, 1));
+  CHECK_FALSE(conv_qs8_fits(3, 3, 2, 64, 64));                   // groups: XNNPACK's
+  CHECK_FALSE(conv_qs8_fits(3, 3, 1, 8192, 64));                 // 73728 values per window
+  CHECK_FALSE(conv_qs8_fits(1, 1, 1, 4096, 8193));               // over 64 MB of 16-bit weights
+  CHECK_FALSE(conv_qs8_fits(int64_t(1) << 40, 1, 1, 1, 1));
+  CHECK_FALSE(conv_qs8_fits(3, 3, 1, 0, 8));
 }
 
 // QDQ Gemm and MatMul with int8 weights run as XNNPACK's int8 fully connected op: Gemm with
@@ -682,20 +681,18 @@ TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels"
 
 // Products whose packed weights outgrow the cache (over 1 MB) and that have more than one row
 // block run column blocks first (gemm_order.cc): a 1x1 convolution (GEMM) with output channels
-// off the column block and the tile, a 3x3 stride-2 one (IGEMM), a fully-connected MatMul and an
-// int8 QDQ convolution; at 1 and 2 threads, against the reference kernels (at 2, the float
-// weights are packed by both threads: packing_threads.h). Small ones keep XNNPACK's order.
+// off the column block and the tile, a 3x3 stride-2 one (IGEMM) and a fully-connected MatMul;
+// at 1 and 2 threads, against the reference kernels (at 2, the float weights are packed by both
+// threads: packing_threads.h). Small ones keep XNNPACK's order. (int8 convolutions without
+// groups run over 16-bit patches, conv_qs8.h, in blocks of their own.)
 TEST_CASE("products with weights past the cache run column blocks first and match the reference", "[xnn]") {
-  enum Kind { kGemm, kIgemm, kMatMul, kInt8, kSmall };
-  for (Kind kind : {kGemm, kIgemm, kMatMul, kInt8, kSmall}) {
+  enum Kind { kGemm, kIgemm, kMatMul, kSmall };
+  for (Kind kind : {kGemm, kIgemm, kMatMul, kSmall}) {
     INFO("kind " << kind);
     std::mt19937 rng(700 + kind);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    if (kind == kInt8) {  // 512 x 256 x 3 x 3 int8 weights: 1.2 MB; 5x5 outputs
-      qdq_conv_graph(g, rng, feeds, {1, 256, 9, 9}, 512, 3, 3, {attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})},
-                     true, 3, -5);
-    } else if (kind == kMatMul) {  // [37, 600] x [600, 500]
+    if (kind == kMatMul) {  // [37, 600] x [600, 500]
       std::string x = feed_input(g, feeds, "x", {37, 600}, rng());
       g.output(g.node("MatMul", {x, g.constant("w", random_tensor({600, 500}, rng(), -0.1f, 0.1f))}));
     } else {
@@ -708,9 +705,8 @@ TEST_CASE("products with weights past the cache run column blocks first and matc
       if (!gemm) attrs = {attr_ints("strides", {2, 2}), attr_ints("pads", {1, 1, 1, 1})};
       g.output(g.node("Relu", {g.node("Conv", {x, "w", "b"}, std::move(attrs))}));
     }
-    const bool int8 = kind == kInt8;
-    check_xnn_graph(g, feeds, kind == kSmall ? "by column blocks" : "(1 products by column blocks)", int8 ? 0.f : 1e-4f,
-                    int8 ? 0.0501f : 1e-4f, kind != kSmall);
+    check_xnn_graph(g, feeds, kind == kSmall ? "by column blocks" : "(1 products by column blocks)", 1e-4f, 1e-4f,
+                    kind != kSmall);
   }
 }
 
@@ -742,38 +738,26 @@ TEST_CASE("float fully-connected weights are packed by the region and match the 
 }
 
 // qint8 convolutions without groups: the region's cache packs their weights straight from
-// ONNX's OIHW int8 kernel, with the bias less the input zero point times each output's weight
-// sum and the requantization scales, as XNNPACK would from an OHWI copy. Input channels off
-// its blocks of 8 and outputs off its blocks of 4, 1x1 (XNNPACK's GEMM) and wider kernels
-// (IGEMM: 3x3 and others), strides and pads, a bias or none, zero points of both signs, a
-// kernel over patches (patches.h); grouped ones stay XNNPACK's to pack. At 2 and 1 threads against the
-// reference kernels.
-TEST_CASE("qint8 convolution weights are packed by the region from OIHW and match the reference", "[xnn]") {
+// qint8 convolutions of random shapes: input channels off blocks of 8 and outputs off blocks of
+// 8, 1x1 and wider kernels (3x3 and others), strides and pads, a bias or none, zero points of
+// both signs, a kernel of 3 input channels, groups (XNNPACK's, from an OHWI copy). At 2 and 1
+// threads against the reference kernels.
+TEST_CASE("qint8 convolutions of random shapes match the reference", "[xnn]") {
   for (int iter = 0; iter < 12; iter++) {
     INFO("iteration " << iter);
     std::mt19937 rng(1300 + iter);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    const bool grouped = iter == 11, split = iter == 10, one = iter % 4 == 0;  // split: over patches
-    const int64_t group = grouped ? 2 : 1, c = split ? 3 : group * pick(rng, one ? 9 : 1, 21), m = split ? 42 : group * pick(rng, 1, 11);
-    const bool three = iter % 4 == 2;  // 3x3: the unrolled path
-    const int64_t kh = one ? 1 : split ? 7 : three ? 3 : pick(rng, 2, 3), kw = one ? 1 : split ? 7 : three ? 3 : pick(rng, 1, 3);
-    const int64_t h = split ? 30 : pick(rng, 7, 12);
+    const bool grouped = iter == 11, first = iter == 10, one = iter % 4 == 0;  // first: an image model's first
+    const int64_t group = grouped ? 2 : 1, c = first ? 3 : group * pick(rng, one ? 9 : 1, 21), m = first ? 42 : group * pick(rng, 1, 11);
+    const bool three = iter % 4 == 2;
+    const int64_t kh = one ? 1 : first ? 7 : three ? 3 : pick(rng, 2, 3), kw = one ? 1 : first ? 7 : three ? 3 : pick(rng, 1, 3);
+    const int64_t h = first ? 30 : pick(rng, 7, 12);
     std::vector<Attribute> attrs;
-    if (split) attrs = {attr_ints("strides", {2, 2}), attr_ints("pads", {3, 3, 3, 3})};  // ResNet's first, smaller
+    if (first) attrs = {attr_ints("strides", {2, 2}), attr_ints("pads", {3, 3, 3, 3})};  // ResNet's first, smaller
     else if (!one) attrs = {attr_ints("strides", {pick(rng, 1, 2), pick(rng, 1, 2)}), attr_ints("pads", {1, 0, kh - 1, 1})};
     qdq_conv_graph(g, rng, feeds, {1, c, h, h}, m, kh, kw, std::move(attrs), iter % 3 == 1, iter % 2 ? 9 : -11, 4, iter % 5 != 2,
                    group);
-    check_xnn_graph(g, feeds, "packed by the region)", 0.f, 0.0501f, !grouped);
-    if (split) check_xnn_graph(g, feeds, "1 of them over patches, 1 packed by the region)", 0.f, 0.0501f);
+    check_xnn_graph(g, feeds, grouped ? "1 convolutions in int8)" : "convolutions in int8, 1 of them", 0.f, 0.0501f);
   }
-}
-
-// The region's cache packs qint8 convolutions whose packed weights stay far inside a 32-bit
-// size_t (one past 1 GB is left to XNNPACK, as before), with a fold that divides the taps.
-TEST_CASE("the region's cache takes qint8 convolutions of sane sizes only", "[xnn]") {
-  CHECK(PackedWeights::packs_qs8_conv(64, 64, 9, 1));
-  CHECK(PackedWeights::packs_qs8_conv(64, 3, 49, 7));
-  CHECK_FALSE(PackedWeights::packs_qs8_conv(size_t(1) << 27, 1, 1, 1));  // 2^27 outputs x 16 bytes
-  CHECK_FALSE(PackedWeights::packs_qs8_conv(64, 3, 49, 5));
 }
