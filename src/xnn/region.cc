@@ -108,10 +108,12 @@ Status XnnRegion::run(const std::vector<const Tensor*>& in, const std::vector<Te
       previous = op.end_ts[j];
     }
     std::string kind = xnn_operator_type_to_string(op.operator_objects[0]->type);
+    int stride = 1;
     if (const int tile = winograd_tile_of(op.operator_objects[0]))
       kind += tile == 4 ? " Winograd F(4x4,3x3)" : " Winograd F(2x2,3x3)";
-    else if (const int qs8_tile = winograd_qs8_tile_of(op.operator_objects[0]))
-      kind += " Winograd F(" + std::to_string(qs8_tile) + "x" + std::to_string(qs8_tile) + ",3x3)";
+    else if (const int qs8_tile = winograd_qs8_tile_of(op.operator_objects[0], &stride))
+      kind += " Winograd F(" + std::to_string(qs8_tile) + "x" + std::to_string(qs8_tile) + ",3x3)" +
+              (stride == 2 ? " stride 2" : "");
     else if (is_conv_qs8(op.operator_objects[0]))
       kind += " over 16-bit patches";
     else if (op.operator_objects[0]->ukernel.type != xnn_microkernel_type_default)

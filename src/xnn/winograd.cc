@@ -336,7 +336,7 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   Plan& p = plan_of(op);
   WinogradGrid& g = p.grid;
   if (!g.reshape(values[opdata->inputs[0]])) return xnn_status_invalid_parameter;
-  const size_t positions = (g.m + 2) * (g.m + 2);
+  const size_t positions = g.n * g.n;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
   const WinogradBlocks blocks = winograd_blocks(g.tiles, positions * (p.in + p.out) * sizeof(float),
                                                 positions * p.packed_floats * sizeof(float), p.out, p.mr, p.nr, threads);

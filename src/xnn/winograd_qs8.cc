@@ -7,6 +7,7 @@
 // position, the sum over input channels is one product [tiles x in] x [in x out] of 16-bit
 // values into 32-bit sums. Then, as XNNPACK's int8 kernels: plus the bias, times input scale *
 // weight scale / output scale, rounded to nearest even, plus the output zero point, clamped.
+// Stride 2 (Stride2 below) works the same way with 2x2 tiles over 5x5 inputs, D = 1.
 #include "xnn/winograd_qs8.h"
 
 #include <algorithm>
@@ -51,6 +52,7 @@ struct Plan {
   WinogradGrid grid;        // of m x m tiles
   size_t block, blocks, group, scratch_bytes;
   size_t in_stride, out_stride;  // values from one position's scratch matrix to the next's
+  pthreadpool_task_1d_with_thread_t task;  // run_block<its transforms>
 };
 static_assert(sizeof(Plan) <= sizeof(static_cast<xnn_operator*>(nullptr)->context), "the plan fits the operator's context");
 
@@ -105,6 +107,7 @@ using Wide = Lane1;
 // exactly, the 32-bit sums having wrapped or not, where the true sum times 2^kShift fits 32 bits.
 template <size_t M> struct Transforms;
 template <> struct Transforms<2> {
+  static constexpr size_t m = 2, n = 4, stride = 1;
   static constexpr int kShift = 2;
   static constexpr uint32_t kInverse = 1;
   template <typename L, typename V>
@@ -122,6 +125,7 @@ template <> struct Transforms<2> {
   }
 };
 template <> struct Transforms<3> {  // points 0, 1, -1, 2; s = (2, -2, -6, 6, 1), D = 6
+  static constexpr size_t m = 3, n = 5, stride = 1;
   static constexpr int kShift = 2;
   static constexpr uint32_t kInverse = 0x38E38E39;  // 9 * kInverse = 1 modulo 2^32
   template <typename L, typename V>
@@ -145,6 +149,7 @@ template <> struct Transforms<3> {  // points 0, 1, -1, 2; s = (2, -2, -6, 6, 1)
   }
 };
 template <> struct Transforms<4> {  // points 0, 1, -1, 2, -2; s = (4, -6, -6, 24, 24, 1), D = 24
+  static constexpr size_t m = 4, n = 6, stride = 1;
   static constexpr int kShift = 6;
   static constexpr uint32_t kInverse = 0x38E38E39;
   template <typename L, typename V>
@@ -171,44 +176,66 @@ template <> struct Transforms<4> {  // points 0, 1, -1, 2, -2; s = (4, -6, -6, 2
   }
 };
 
+// Stride 2, 2x2 tiles over 5x5 inputs: along each axis, the taps at even offsets (0 and 2) are
+// a convolution of the even inputs x0, x2, x4 by (g0, g2), F(2, 2) with 3 products, and the odd
+// tap one product for each of x1, x3: 5 products per 2 outputs, 25 per 2x2 against 36. All its
+// matrices are whole numbers already (the sums come out exact).
+struct Stride2 {
+  static constexpr size_t m = 2, n = 5, stride = 2;
+  static constexpr int kShift = 0;
+  static constexpr uint32_t kInverse = 1;
+  template <typename L, typename V>
+  static void input(const V* d, V* r) {  // (1 0 -1 0 0) (0 0 1 0 0) (0 0 -1 0 1) (0 1 0 0 0) (0 0 0 1 0)
+    r[0] = L::sub(d[0], d[2]), r[1] = d[2], r[2] = L::sub(d[4], d[2]), r[3] = d[1], r[4] = d[3];
+  }
+  template <typename L, typename V>
+  static void output(const V* m, V* y) {  // (1 1 0 1 0) (0 1 1 0 1)
+    y[0] = L::add(L::add(m[0], m[1]), m[3]), y[1] = L::add(L::add(m[1], m[2]), m[4]);
+  }
+  template <typename L, typename V>
+  static void weight(V g0, V g1, V g2, V* u, size_t stride) {  // (1 0 0) (1 0 1) (0 0 1) (0 1 0) (0 1 0)
+    u[0] = g0, u[stride] = L::add(g0, g2), u[2 * stride] = g2, u[3 * stride] = g1, u[4 * stride] = g1;
+  }
+};
+
 // B^T d B for input channels [c, c + L::n) of one tile: src[n * n] are its input pixels
 // (row-major), dst + p * stride + c receives position p.
-template <size_t M, typename L>
+template <typename T, typename L>
 inline void input_transform(const int8_t* const* src, size_t c, int32_t zero_point, int16_t* dst, size_t stride) {
-  constexpr size_t n = M + 2;
+  constexpr size_t n = T::n;
   using V = typename L::V;
   V t[n * n], d[n], r[n];
   for (size_t s = 0; s < n; s++) {  // down each column
     for (size_t i = 0; i < n; i++) d[i] = L::load(src[i * n + s] + c, zero_point);
-    Transforms<M>::template input<L>(d, r);
+    T::template input<L>(d, r);
     for (size_t i = 0; i < n; i++) t[i * n + s] = r[i];
   }
   for (size_t i = 0; i < n; i++) {  // then along each row
-    Transforms<M>::template input<L>(t + i * n, r);
+    T::template input<L>(t + i * n, r);
     for (size_t j = 0; j < n; j++) L::store(dst + (i * n + j) * stride + c, r[j]);
   }
 }
 
 // A'^T m A' / D^2 for one tile and sum lanes [k, k + L's width) (m: position p at src + p *
 // stride + k), its m x m sums row-major into y, in 32-bit arithmetic that may wrap in between.
-template <size_t M, typename L, typename V = typename L::V>
+template <typename T, typename L, typename V = typename L::V>
 inline void output_transform(const V* m, V* y) {
-  constexpr size_t n = M + 2;
-  V o[M * n], r[M];
+  constexpr size_t n = T::n;
+  V o[T::m * n], r[T::m];
   for (size_t j = 0; j < n; j++) {  // down each column
     V col[n];
     for (size_t i = 0; i < n; i++) col[i] = m[i * n + j];
-    Transforms<M>::template output<L>(col, r);
-    for (size_t i = 0; i < M; i++) o[i * n + j] = r[i];
+    T::template output<L>(col, r);
+    for (size_t i = 0; i < T::m; i++) o[i * n + j] = r[i];
   }
-  for (size_t i = 0; i < M; i++) Transforms<M>::template output<L>(o + i * n, y + i * M);  // then along each row
+  for (size_t i = 0; i < T::m; i++) T::template output<L>(o + i * n, y + i * T::m);  // then along each row
 }
 
 // The outputs of one tile for output channels [k, k + count) (count <= kNr), from its products
 // at src + p * stride + k, to dst[i] + k (null: outside the output).
-template <size_t M>
+template <typename T>
 void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8_t* const* dst, const Plan& p) {
-  constexpr size_t n = M + 2, outputs = M * M;
+  constexpr size_t n = T::n, outputs = T::m * T::m;
 #ifdef __wasm_simd128__
   if (count == kNr) {
     v128_t y[2][outputs];
@@ -216,11 +243,11 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
       const int32_t* s = src + k + 4 * h;
       v128_t m[n * n];
       for (size_t pos = 0; pos < n * n; pos++) m[pos] = wasm_v128_load(s + pos * stride);
-      output_transform<M, Sum4>(m, y[h]);
+      output_transform<T, Sum4>(m, y[h]);
       for (size_t q = 0; q < outputs; q++) {
         v128_t sum = y[h][q];
-        if (Transforms<M>::kInverse != 1) sum = wasm_i32x4_mul(sum, wasm_i32x4_splat(static_cast<int32_t>(Transforms<M>::kInverse)));
-        y[h][q] = wasm_i32x4_shr(sum, Transforms<M>::kShift);
+        if (T::kInverse != 1) sum = wasm_i32x4_mul(sum, wasm_i32x4_splat(static_cast<int32_t>(T::kInverse)));
+        y[h][q] = wasm_i32x4_shr(sum, T::kShift);
       }
     }
     for (size_t q = 0; q < outputs; q++)
@@ -231,19 +258,19 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
   for (size_t j = 0; j < count; j++) {
     uint32_t m[n * n], y[outputs];  // unsigned: wrapping is defined
     for (size_t pos = 0; pos < n * n; pos++) m[pos] = static_cast<uint32_t>(src[pos * stride + k + j]);
-    output_transform<M, Sum1>(m, y);
+    output_transform<T, Sum1>(m, y);
     for (size_t q = 0; q < outputs; q++) {
       if (dst[q] == nullptr) continue;
-      dst[q][k + j] = qs8_requantize(static_cast<int32_t>(y[q] * Transforms<M>::kInverse) >> Transforms<M>::kShift, k + j, p.rq);
+      dst[q][k + j] = qs8_requantize(static_cast<int32_t>(y[q] * T::kInverse) >> T::kShift, k + j, p.rq);
     }
   }
 }
 
 // One block of tiles: transform its inputs, n * n products, transform and requantize the sums.
 // Task t: block t % blocks, output channels [first_out, last_out) of group t / blocks.
-template <size_t M>
+template <typename T>
 void run_block(void* context, size_t thread, size_t task) {
-  constexpr size_t n = M + 2, positions = n * n;
+  constexpr size_t n = T::n, positions = n * n;
   const Plan& p = *static_cast<const Plan*>(context);
   const size_t block_index = task % p.blocks, first_out = task / p.blocks * p.group;
   const size_t last_out = std::min(p.out, first_out + p.group);
@@ -256,8 +283,8 @@ void run_block(void* context, size_t thread, size_t task) {
     p.grid.inputs(first + i, p.input, p.in, p.padding, src);
     int16_t* dst = in_t + i * p.kp;
     size_t c = 0;
-    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<M, Wide>(src, c, p.input_zero_point, dst, in_stride);
-    for (; c < p.in; c += Lane1::n) input_transform<M, Lane1>(src, c, p.input_zero_point, dst, in_stride);
+    for (; c + Wide::n <= p.in; c += Wide::n) input_transform<T, Wide>(src, c, p.input_zero_point, dst, in_stride);
+    for (; c < p.in; c += Lane1::n) input_transform<T, Lane1>(src, c, p.input_zero_point, dst, in_stride);
     for (; c < p.kp; c++)  // the padding channels (weights 0): zeros rather than whatever was there
       for (size_t pos = 0; pos < positions; pos++) dst[pos * in_stride + c] = 0;
   }
@@ -270,20 +297,20 @@ void run_block(void* context, size_t thread, size_t task) {
                 out_t + pos * out_stride + row * p.np + col, p.np);
     }
   for (size_t i = 0; i < count; i++) {
-    int8_t* dst[M * M];
+    int8_t* dst[T::m * T::m];
     p.grid.outputs(first + i, p.output, p.out, dst);
     for (size_t k = first_out; k < last_out; k += kNr)
-      output_tile<M>(out_t + i * p.np, out_stride, k, std::min(kNr, last_out - k), dst, p);
+      output_tile<T>(out_t + i * p.np, out_stride, k, std::min(kNr, last_out - k), dst, p);
   }
 }
 
 // U = G' g G'^T of one 3x3 kernel g (row-major) into u[n * n].
-template <size_t M>
+template <typename T>
 inline void weight_transform(const int8_t* g, int32_t* u) {
-  constexpr size_t n = M + 2;
+  constexpr size_t n = T::n;
   int32_t t[n * 3];  // G' g: n x 3
-  for (size_t s = 0; s < 3; s++) Transforms<M>::template weight<Lane1>(int32_t{g[s]}, int32_t{g[3 + s]}, int32_t{g[6 + s]}, t + s, 3);
-  for (size_t a = 0; a < n; a++) Transforms<M>::template weight<Lane1>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u + n * a, 1);
+  for (size_t s = 0; s < 3; s++) T::template weight<Lane1>(int32_t{g[s]}, int32_t{g[3 + s]}, int32_t{g[6 + s]}, t + s, 3);
+  for (size_t a = 0; a < n; a++) T::template weight<Lane1>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u + n * a, 1);
 }
 
 #ifdef __wasm_simd128__
@@ -291,9 +318,9 @@ inline void weight_transform(const int8_t* g, int32_t* u) {
 // its 8 kernels' taps gathered into 9 vectors (one per tap, lanes: input channels), both of
 // G''s passes on those, then per position the 8 vectors (lanes: pairs of input channels, 32
 // bits each) transposed into the packed rows (lanes: output channels).
-template <size_t M>
+template <typename T>
 void pack_8x8(const int8_t* oihw, size_t block, size_t c0, size_t in, size_t nblocks, size_t span, int16_t* dst) {
-  constexpr size_t n = M + 2, positions = n * n;
+  constexpr size_t n = T::n, positions = n * n;
   v128_t u[kNr][positions];
   for (size_t j = 0; j < kNr; j++) {
     const int8_t* g = oihw + ((block * kNr + j) * in + c0) * 9;  // 72 bytes: 8 kernels of 9 taps
@@ -302,9 +329,9 @@ void pack_8x8(const int8_t* oihw, size_t block, size_t c0, size_t in, size_t nbl
       for (size_t t = 0; t < 9; t++) taps[t][c] = g[c * 9 + t];
     v128_t t[n * 3];  // G' g
     for (size_t s = 0; s < 3; s++)
-      Transforms<M>::template weight<Lane8>(wasm_v128_load(taps[s]), wasm_v128_load(taps[3 + s]), wasm_v128_load(taps[6 + s]),
+      T::template weight<Lane8>(wasm_v128_load(taps[s]), wasm_v128_load(taps[3 + s]), wasm_v128_load(taps[6 + s]),
                                             t + s, 3);
-    for (size_t a = 0; a < n; a++) Transforms<M>::template weight<Lane8>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u[j] + n * a, 1);
+    for (size_t a = 0; a < n; a++) T::template weight<Lane8>(t[3 * a], t[3 * a + 1], t[3 * a + 2], u[j] + n * a, 1);
   }
   for (size_t pos = 0; pos < positions; pos++) {
     int16_t* at = dst + (pos * nblocks + block) * span + c0 / 2 * 2 * kNr;
@@ -323,15 +350,15 @@ void pack_8x8(const int8_t* oihw, size_t block, size_t c0, size_t in, size_t nbl
 
 // Per position, per block of kNr output channels, per pair of input channels (k, k + 1): output
 // j's two weights at 2j (missing channels: zeros). One block of output channels per call.
-template <size_t M>
+template <typename T>
 void pack_block(const int8_t* oihw, size_t block, size_t in, size_t out, size_t kp, size_t np, int16_t* dst) {
-  constexpr size_t positions = (M + 2) * (M + 2);
+  constexpr size_t positions = T::n * T::n;
   const size_t pairs = kp / 2, nblocks = np / kNr, span = pairs * 2 * kNr;
   const bool full = (block + 1) * kNr <= out;
   size_t first = 0;  // input channels packed by pack_8x8
 #ifdef __wasm_simd128__
   if (full)
-    for (; first + 8 <= in; first += 8) pack_8x8<M>(oihw, block, first, in, nblocks, span, dst);
+    for (; first + 8 <= in; first += 8) pack_8x8<T>(oihw, block, first, in, nblocks, span, dst);
 #endif
   if (first == kp) return;
   for (size_t pos = 0; pos < positions; pos++) {
@@ -342,7 +369,7 @@ void pack_block(const int8_t* oihw, size_t block, size_t in, size_t out, size_t 
     const size_t o = block * kNr + j;
     for (size_t c = first; c < in; c++) {
       int32_t u[positions];
-      weight_transform<M>(oihw + (o * in + c) * 9, u);
+      weight_transform<T>(oihw + (o * in + c) * 9, u);
       for (size_t pos = 0; pos < positions; pos++)
         dst[(pos * nblocks + block) * span + c / 2 * 2 * kNr + 2 * j + c % 2] = static_cast<int16_t>(u[pos]);
     }
@@ -352,9 +379,10 @@ void pack_block(const int8_t* oihw, size_t block, size_t in, size_t out, size_t 
 // Called through a pointer, one block at a time, so V8 optimizes it after the first few blocks
 // (as winograd.cc's).
 using PackBlock = void (*)(const int8_t*, size_t, size_t, size_t, size_t, size_t, int16_t*);
-PackBlock volatile kPackBlock2 = pack_block<2>, kPackBlock3 = pack_block<3>, kPackBlock4 = pack_block<4>;
+template <typename T>
+PackBlock volatile kPackBlock = pack_block<T>;
 
-template <size_t M>
+template <typename T>
 xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_operator_data* opdata, xnn_code_cache*,
                   xnn_weights_cache_t cache) {
   const xnn_value &input = values[node->inputs[0]], &filter = values[node->inputs[1]];
@@ -365,8 +393,8 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   auto* op = static_cast<xnn_operator*>(xnn_allocate_zero_simd_memory(sizeof(xnn_operator)));
   if (op == nullptr) return xnn_status_out_of_memory;
   Plan& p = plan_of(op);
-  const size_t weight_bytes = (M + 2) * (M + 2) * np * kp * sizeof(int16_t);
-  const PackBlock pack = M == 2 ? kPackBlock2 : M == 3 ? kPackBlock3 : kPackBlock4;
+  const size_t weight_bytes = T::n * T::n * np * kp * sizeof(int16_t);
+  const PackBlock pack = kPackBlock<T>;
   xnn_status status = qs8_pack_weights(node, values, cache, np, weight_bytes, [&](int16_t* w) {
     for_each_packing_block(np / kNr, weight_bytes, [&](size_t b) { pack(kernel, b, in, out, kp, np, w); });
   }, &p.weights, &p.rq);
@@ -384,7 +412,8 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   p.padding = static_cast<const int8_t*>(op->zero_buffer);
   p.in = in, p.out = out, p.kp = kp, p.np = np;
   p.input_zero_point = zero_in;
-  p.grid.init(M, *node);
+  p.grid.init(T::m, *node, T::stride);
+  p.task = run_block<T>;
   opdata->operator_objects[0] = op;
   return xnn_status_success;
 }
@@ -395,15 +424,14 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
   WinogradGrid& g = p.grid;
   if (!g.reshape(values[opdata->inputs[0]])) return xnn_status_invalid_parameter;
   const size_t threads = threadpool != nullptr ? std::max<size_t>(1, pthreadpool_get_threads_count(threadpool)) : 1;
-  const size_t positions = (g.m + 2) * (g.m + 2);
+  const size_t positions = g.n * g.n;
   const size_t tile_bytes = positions * (p.kp * sizeof(int16_t) + p.np * sizeof(int32_t));
   const WinogradBlocks blocks =
       winograd_blocks(g.tiles, tile_bytes, positions * p.np * p.kp * sizeof(int16_t), p.out, kMr, kNr, threads);
   p.block = blocks.block, p.blocks = blocks.blocks, p.group = blocks.group;
   p.in_stride = p.block * p.kp + kPositionPad, p.out_stride = p.block * p.np + kPositionPad;
   p.scratch_bytes = (positions * (p.in_stride * sizeof(int16_t) + p.out_stride * sizeof(int32_t)) + 63) / 64 * 64;
-  const auto task = g.m == 2 ? run_block<2> : g.m == 3 ? run_block<3> : run_block<4>;
-  return reshape_tasks_with_scratch(op, opdata, task, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
+  return reshape_tasks_with_scratch(op, opdata, p.task, g.tiles != 0 ? blocks.tasks : 0, threads, p.scratch_bytes,
                                     values[opdata->outputs[0]], g.batch, g.out_h, g.out_w, p.out);
 }
 
@@ -411,41 +439,51 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
 
 int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
                       int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
-  if (kh != 3 || kw != 3 || stride_h != 1 || stride_w != 1 || dilation_h != 1 || dilation_w != 1 || groups != 1) return 0;
+  if (kh != 3 || kw != 3 || stride_h != stride_w || stride_h < 1 || stride_h > 2 || dilation_h != 1 || dilation_w != 1 ||
+      groups != 1)
+    return 0;
   if (in_channels < 16 || in_channels > kMaxChannels || out_channels < 16 || out_h < 2 || out_w < 2) return 0;
   // Absurd sizes stay direct (XNNPACK checks them): up to 36 transformed 16-bit weights per
   // channel pair.
   constexpr int64_t kMaxWeightBytes = int64_t(256) << 20;
   if (out_channels > kMaxWeightBytes / (72 * in_channels)) return 0;
   // Products per output pixel and channel pair, counting the tiles' overhang past the edge: 9
-  // direct, 16 per 2x2 tile, 25 per 3x3, 36 per 4x4.
-  auto per_output = [&](int64_t m) {
-    return static_cast<double>((m + 2) * (m + 2) * ((out_h + m - 1) / m) * ((out_w + m - 1) / m)) / (out_h * out_w);
+  // direct, 16 per 2x2 tile, 25 per 3x3, 36 per 4x4; of stride 2, 25 per 2x2.
+  auto per_output = [&](int64_t m, int64_t positions) {
+    return static_cast<double>(positions * ((out_h + m - 1) / m) * ((out_w + m - 1) / m)) / (out_h * out_w);
   };
-  int tile = per_output(2) <= 9 * 0.75 ? 2 : 0;
+  if (stride_h == 2) return per_output(2, 25) <= 9 * 0.75 ? 2 : 0;
+  int tile = per_output(2, 16) <= 9 * 0.75 ? 2 : 0;
   // Larger tiles where they save at least 15% of 2x2 tiles' products (their transforms cost
   // more, their weights take 25 or 36 values instead of 16: resnet18_qdq's 7x7 layers, 12%
   // fewer with 3x3 tiles, keep 2x2). 4x4 tiles' sums come out 576 times the true ones, which
   // 32 bits hold only up to 112 input channels: 64 * 9 * 112 * 255 * 128 < 2^31.
   for (int m : {3, 4}) {
     if (m == 4 && in_channels > kMaxChannels4) continue;
-    const double best = tile == 0 ? 9 * 0.75 : per_output(tile);
-    if (per_output(m) <= 0.85 * per_output(2) && per_output(m) < best) tile = m;
+    const double best = tile == 0 ? 9 * 0.75 : per_output(tile, (tile + 2) * (tile + 2));
+    if (per_output(m, (m + 2) * (m + 2)) <= 0.85 * per_output(2, 16) && per_output(m, (m + 2) * (m + 2)) < best) tile = m;
   }
   return tile;
 }
 
 void use_winograd_qs8(xnn_subgraph* subgraph, int tile) {
   xnn_node& node = subgraph->nodes[subgraph->num_nodes - 1];
-  node.create = tile == 4 ? create<4> : tile == 3 ? create<3> : create<2>;
+  node.create = node.params.convolution_2d.subsampling_height == 2 ? create<Stride2>
+                : tile == 4                                        ? create<Transforms<4>>
+                : tile == 3                                        ? create<Transforms<3>>
+                                                                   : create<Transforms<2>>;
   node.reshape = reshape;
   node.setup = setup_plan<Plan>;
 }
 
-int winograd_qs8_tile_of(const xnn_operator* op) {
+int winograd_qs8_tile_of(const xnn_operator* op, int* stride) {
   if (op == nullptr) return 0;
   const auto task = op->compute[0].task_1d_with_thread;
-  return task == run_block<2> ? 2 : task == run_block<3> ? 3 : task == run_block<4> ? 4 : 0;
+  if (stride != nullptr) *stride = task == run_block<Stride2> ? 2 : 1;
+  return task == run_block<Transforms<2>> || task == run_block<Stride2> ? 2
+         : task == run_block<Transforms<3>>                           ? 3
+         : task == run_block<Transforms<4>>                           ? 4
+                                                                      : 0;
 }
 
 }  // namespace onnxwasm

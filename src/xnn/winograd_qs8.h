@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // qint8 3x3 convolutions of stride 1 as Winograd F(m x m, 3x3), m = 2, 3 or 4, in 16-bit
-// integers: 16, 25 or 36 products per m x m outputs and channel pair instead of 9 m^2. With G's
+// integers: 16, 25 or 36 products per m x m outputs and channel pair instead of 9 m^2; those of
+// stride 2 as 2x2 tiles of 25 products instead of 36 (per axis, the even taps an F(2, 2) over the
+// even inputs, the odd tap direct). With G's
 // rows scaled to whole numbers (and A's columns to match), every step is integer arithmetic and
 // each tile's sums come out exactly 4, 36 or 576 times the direct convolution's, which a
 // multiply by 9's inverse modulo 2^32 and a shift undo, so the outputs equal XNNPACK's direct
@@ -23,11 +25,12 @@ struct xnn_subgraph;
 namespace onnxwasm {
 
 // The tile (2, 3 or 4) a qint8 convolution of this shape runs as this with, or 0: 3x3 taps,
-// stride and dilation 1, no groups, 16 to 1024 input channels (fewer make the transforms cost
-// more than the products save; more could overflow 32 bits: 4 * 9 * 1024 * 255 * 128 < 2^31),
-// 112 at most for 4x4 tiles, at least 16 output channels, and outputs whose rounding up to whole
-// tiles keeps most of the saving; the tile with the fewest products, larger ones only where
-// they save 15% of 2x2 tiles' products.
+// stride 1 (or 2: 2x2 tiles only), dilation 1, no groups, 16 to 1024 input channels (fewer make
+// the transforms cost more than the products save; more could overflow 32 bits: 4 * 9 * 1024 *
+// 255 * 128 < 2^31), 112 at most for 4x4 tiles, at least 16 output channels, and outputs whose
+// rounding up to whole tiles keeps most of the saving; the tile with the fewest products, larger
+// ones only where they save 15% of 2x2 tiles' products. (The node's stride picks the stride-2
+// transforms in use_winograd_qs8.)
 int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
                       int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w);
 
@@ -36,7 +39,8 @@ int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w
 // in ONNX's OIHW order (not XNNPACK's OHWI) and an int32 bias (or none), run as this.
 void use_winograd_qs8(xnn_subgraph* subgraph, int tile);
 
-// The tile of an operator of a runtime that is one of these, else 0 (for profiles).
-int winograd_qs8_tile_of(const xnn_operator* op);
+// The tile of an operator of a runtime that is one of these, else 0, and its stride (for
+// profiles).
+int winograd_qs8_tile_of(const xnn_operator* op, int* stride = nullptr);
 
 }  // namespace onnxwasm

@@ -632,7 +632,7 @@ TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines
 // Winograd between the DequantizeLinear and QuantizeLinear, as the graph states it
 // (rules_conv.cc).
 TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 1024 channels", "[xnn]") {
-  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; bool relu, bias; int tile; const char* info; };
+  struct Shape { int64_t n, c, h, w, m; std::vector<int64_t> pads; bool relu, bias; int tile; const char* info; int64_t stride = 1; };
   const char* int8 = "1 convolutions in int8, 1 of them as Winograd";
   const Shape shapes[] = {
       {1, 16, 18, 18, 20, {1, 1, 1, 1}, true, true, 3, int8},
@@ -642,17 +642,21 @@ TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 102
       {1, 112, 8, 8, 24, {1, 1, 1, 1}, true, true, 4, int8},    // the most input channels 4x4 tiles take
       {1, 120, 7, 7, 24, {1, 1, 1, 1}, true, true, 2, int8},
       {2, 130, 13, 11, 17, {1, 1, 1, 1}, true, false, 3, int8},  // 13 x 11: 3x3 tiles past both edges
+      {1, 24, 16, 16, 17, {1, 1, 1, 1}, true, true, 2, int8, 2},      // stride 2: 8 x 8 outputs
+      {2, 40, 21, 17, 24, {0, 1, 1, 0}, false, true, 2, int8, 2},    // 10 x 8
+      {1, 20, 54, 53, 16, {1, 1, 0, 1}, true, false, 2, int8, 2},    // 27 x 27: half a tile past two edges
       {1, 1030, 18, 18, 16, {1, 1, 1, 1}, true, true, 0, "1 convolutions as Winograd"},
   };
   int index = 0;
   for (const Shape& s : shapes) {
     INFO("shape " << index);
-    const int64_t out_h = s.h + s.pads[0] + s.pads[2] - 2, out_w = s.w + s.pads[1] + s.pads[3] - 2;
-    CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, s.c, s.m, out_h, out_w) == s.tile);
+    const int64_t out_h = (s.h + s.pads[0] + s.pads[2] - 3) / s.stride + 1, out_w = (s.w + s.pads[1] + s.pads[3] - 3) / s.stride + 1;
+    CHECK(winograd_qs8_tile(3, 3, s.stride, s.stride, 1, 1, 1, s.c, s.m, out_h, out_w) == s.tile);
     std::mt19937 rng(500 + index++);
     GraphBuilder g(17);
     std::vector<std::pair<std::string, Tensor>> feeds;
-    qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, 3, 3, {attr_ints("pads", s.pads)}, s.relu, 3, -5, s.bias);
+    qdq_conv_graph(g, rng, feeds, {s.n, s.c, s.h, s.w}, s.m, 3, 3,
+                   {attr_ints("pads", s.pads), attr_ints("strides", {s.stride, s.stride})}, s.relu, 3, -5, s.bias);
     check_xnn_graph(g, feeds, s.info, 0.f, 0.0501f, true, 0.01);
   }
 }
@@ -671,7 +675,10 @@ TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels"
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28) == 0);  // sums could pass 2^31
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28) == 0);     // few input channels
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28) == 0);     // few output channels
-  CHECK(winograd_qs8_tile(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28) == 0);    // stride 2
+  CHECK(winograd_qs8_tile(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28) == 2);    // stride 2: 25 products per 2x2
+  CHECK(winograd_qs8_tile(3, 3, 2, 2, 1, 1, 1, 256, 512, 7, 7) == 0);    // 16 tiles of 2x2 for 49 outputs
+  CHECK(winograd_qs8_tile(3, 3, 2, 1, 1, 1, 1, 64, 64, 28, 28) == 0);
+  CHECK(winograd_qs8_tile(3, 3, 3, 3, 1, 1, 1, 64, 64, 28, 28) == 0);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28) == 0);    // dilation 2
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28) == 0);    // groups
   CHECK(winograd_qs8_tile(5, 5, 1, 1, 1, 1, 1, 64, 64, 28, 28) == 0);
