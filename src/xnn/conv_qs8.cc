@@ -2,7 +2,6 @@
 #include "xnn/conv_qs8.h"
 
 #include <algorithm>
-#include <cstring>
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -38,7 +37,7 @@ struct Plan {
   const int16_t* weights;  // per block of kNr outputs, per pair of window values: kNr x 2
   Qs8Requantization rq;
   int32_t input_zero_point;
-  size_t in, out, window, kp, np;  // window: kh * kw * in values; kp: that rounded up to 8, np: out to kNr
+  size_t in, out, kp, np;  // kp: the window's kh * kw * in values rounded up to 8, np: out to kNr
   size_t kh, kw, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left, pad_bottom, pad_right;
   size_t batch, height, width, out_h, out_w, pixels;
   size_t block, blocks, group, scratch_bytes;
@@ -148,7 +147,7 @@ xnn_status create(const xnn_node* node, const xnn_value* values, size_t, xnn_ope
   op->flags = node->flags;
   op->state = xnn_run_state_invalid;
   p.input_zero_point = input.quantization.zero_point;
-  p.in = in, p.out = out, p.window = window, p.kp = kp, p.np = np;
+  p.in = in, p.out = out, p.kp = kp, p.np = np;
   p.kh = c.kernel_height, p.kw = c.kernel_width, p.stride_h = c.subsampling_height, p.stride_w = c.subsampling_width;
   p.dilation_h = c.dilation_height, p.dilation_w = c.dilation_width;
   p.pad_top = c.input_padding_top, p.pad_left = c.input_padding_left;

@@ -10,8 +10,7 @@
 namespace onnxwasm {
 namespace {
 
-constexpr float kMagicBias = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, nearest even
-constexpr int32_t kMagicBiasBits = 0x4B400000;
+constexpr int32_t kMagicBiasBits = 0x4B400000;  // kQs8MagicBias's bits
 
 }  // namespace
 
@@ -120,7 +119,7 @@ xnn_status qs8_pack_weights(const xnn_node* node, const xnn_value* values, xnn_w
   const int32_t zero_out = output.quantization.zero_point;
   const int32_t out_min = xnn_qs8_quantize(node->activation.output_min, output_scale, zero_out);
   rq->output_max = xnn_qs8_quantize(node->activation.output_max, output_scale, zero_out);
-  const float magic_min = kMagicBias + static_cast<float>(out_min - zero_out);
+  const float magic_min = kQs8MagicBias + static_cast<float>(out_min - zero_out);
   std::memcpy(&rq->magic_min, &magic_min, sizeof(magic_min));
   rq->magic_less_zero_point = kMagicBiasBits - zero_out;
   return xnn_status_success;
@@ -130,7 +129,7 @@ int8_t qs8_requantize(int32_t sum, size_t k, const Qs8Requantization& rq) {
   // the bias added as the kernels add it: wrapping
   sum = static_cast<int32_t>(static_cast<uint32_t>(sum) + static_cast<uint32_t>(rq.bias[k]));
   float f = static_cast<float>(sum) * rq.scale[k];
-  f += kMagicBias;  // its own statement: never contracted into one rounding with the product
+  f += kQs8MagicBias;  // its own statement: never contracted into one rounding with the product
   int32_t bits;
   std::memcpy(&bits, &f, sizeof(bits));
   const int32_t v = std::max(bits, rq.magic_min) - rq.magic_less_zero_point;

@@ -22,17 +22,12 @@ namespace onnxwasm {
 
 constexpr size_t kQs8Nr = 8;  // output channels per packed block: two i32x4 sums per row
 constexpr size_t kQs8Mr = 4;  // rows per product call
+constexpr float kQs8MagicBias = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer, nearest even
 
 // rows x kQs8Nr sums (rows <= kQs8Mr) of the product of `a` (rows x kp 16-bit values, `a_stride`
 // apart; kp even) and one block of packed weights w (per pair of inputs: output j's two weights
 // at 2j), into c (rows `c_stride` apart).
 void qs8_product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w, int32_t* c, size_t c_stride);
-
-struct Qs8Requantization;
-// The same product, each row's sums of output channels [k, k + count) (count <= kQs8Nr: the
-// block's first count) requantized into c + row * c_stride + k.
-void qs8_product_requantized(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w,
-                             const Qs8Requantization& rq, size_t k, size_t count, int8_t* c, size_t c_stride);
 
 // How sums become int8 outputs, as XNNPACK's int8 kernels do it: plus the bias, times input
 // scale * weight scale / output scale, rounded to nearest even (the magic bias), plus the output
@@ -42,6 +37,11 @@ struct Qs8Requantization {
   const float* scale;   // np of them
   int32_t magic_min, magic_less_zero_point, output_max;
 };
+
+// The product of qs8_product, each row's sums of output channels [k, k + count) (count <=
+// kQs8Nr: the block's first count) requantized into c + row * c_stride + k.
+void qs8_product_requantized(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w,
+                             const Qs8Requantization& rq, size_t k, size_t count, int8_t* c, size_t c_stride);
 
 // For a per-channel int8 convolution node: reserves one block of `weight_bytes` (weights packed
 // by `pack`, np output channels), then np biases and np scales in the region's weights cache, and
@@ -58,12 +58,11 @@ int8_t qs8_requantize(int32_t sum, size_t k, const Qs8Requantization& rq);
 // The sums of output channels [k, k + 8) (lanes of lo, then hi), requantized into the low 8
 // bytes.
 inline v128_t qs8_requantize8(v128_t lo, v128_t hi, size_t k, const Qs8Requantization& rq) {
-  constexpr float kMagicBias = 12582912.0f;
   v128_t v[2] = {lo, hi};
   for (size_t h = 0; h < 2; h++) {
     const v128_t sum = wasm_i32x4_add(v[h], wasm_v128_load(rq.bias + k + 4 * h));
     v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), wasm_v128_load(rq.scale + k + 4 * h));
-    f = wasm_f32x4_add(f, wasm_f32x4_splat(kMagicBias));
+    f = wasm_f32x4_add(f, wasm_f32x4_splat(kQs8MagicBias));
     v[h] = wasm_i32x4_sub(wasm_i32x4_max(f, wasm_i32x4_splat(rq.magic_min)), wasm_i32x4_splat(rq.magic_less_zero_point));
   }
   const v128_t bytes = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v[0], v[1]), v[0]);

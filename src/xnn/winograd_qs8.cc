@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <vector>
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
