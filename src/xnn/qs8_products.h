@@ -55,18 +55,28 @@ xnn_status qs8_pack_weights(const xnn_node* node, const xnn_value* values, xnn_w
 int8_t qs8_requantize(int32_t sum, size_t k, const Qs8Requantization& rq);
 
 #ifdef __wasm_simd128__
-// The sums of output channels [k, k + 8) (lanes of lo, then hi), requantized into the low 8
-// bytes.
-inline v128_t qs8_requantize8(v128_t lo, v128_t hi, size_t k, const Qs8Requantization& rq) {
-  v128_t v[2] = {lo, hi};
-  for (size_t h = 0; h < 2; h++) {
-    const v128_t sum = wasm_i32x4_add(v[h], wasm_v128_load(rq.bias + k + 4 * h));
-    v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sum), wasm_v128_load(rq.scale + k + 4 * h));
+// The requantization of output channels [k, k + 8), its constants loaded once: applied to
+// their sums (lanes of lo, then hi), the outputs in the low 8 bytes.
+struct Qs8Requantize8 {
+  v128_t bias_lo, bias_hi, scale_lo, scale_hi, magic_min, magic_less_zero_point, output_max;
+  Qs8Requantize8(const Qs8Requantization& rq, size_t k)
+      : bias_lo(wasm_v128_load(rq.bias + k)), bias_hi(wasm_v128_load(rq.bias + k + 4)),
+        scale_lo(wasm_v128_load(rq.scale + k)), scale_hi(wasm_v128_load(rq.scale + k + 4)),
+        magic_min(wasm_i32x4_splat(rq.magic_min)), magic_less_zero_point(wasm_i32x4_splat(rq.magic_less_zero_point)),
+        output_max(wasm_i8x16_splat(static_cast<int8_t>(rq.output_max))) {}
+  v128_t half(v128_t sum, v128_t bias, v128_t scale) const {
+    v128_t f = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_add(sum, bias)), scale);
     f = wasm_f32x4_add(f, wasm_f32x4_splat(kQs8MagicBias));
-    v[h] = wasm_i32x4_sub(wasm_i32x4_max(f, wasm_i32x4_splat(rq.magic_min)), wasm_i32x4_splat(rq.magic_less_zero_point));
+    return wasm_i32x4_sub(wasm_i32x4_max(f, magic_min), magic_less_zero_point);
   }
-  const v128_t bytes = wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v[0], v[1]), v[0]);
-  return wasm_i8x16_min(bytes, wasm_i8x16_splat(static_cast<int8_t>(rq.output_max)));
+  v128_t operator()(v128_t lo, v128_t hi) const {
+    const v128_t a = half(lo, bias_lo, scale_lo), b = half(hi, bias_hi, scale_hi);
+    return wasm_i8x16_min(wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a, b), a), output_max);
+  }
+};
+
+inline v128_t qs8_requantize8(v128_t lo, v128_t hi, size_t k, const Qs8Requantization& rq) {
+  return Qs8Requantize8(rq, k)(lo, hi);
 }
 #endif
 

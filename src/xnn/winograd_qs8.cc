@@ -237,20 +237,29 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
   constexpr size_t n = T::n, outputs = T::m * T::m;
 #ifdef __wasm_simd128__
   if (count == kNr) {
-    v128_t y[2][outputs];
-    for (size_t h = 0; h < 2; h++) {
-      const int32_t* s = src + k + 4 * h;
-      v128_t m[n * n];
-      for (size_t pos = 0; pos < n * n; pos++) m[pos] = wasm_v128_load(s + pos * stride);
-      output_transform<T, Sum4>(m, y[h]);
-      for (size_t q = 0; q < outputs; q++) {
-        v128_t sum = y[h][q];
-        if (T::kInverse != 1) sum = wasm_i32x4_mul(sum, wasm_i32x4_splat(static_cast<int32_t>(T::kInverse)));
-        y[h][q] = wasm_i32x4_shr(sum, T::kShift);
+    const Qs8Requantize8 requantize(p.rq, k);
+    v128_t o[2][T::m * n];  // per half (output channels k .. k + 3, k + 4 .. k + 7): A'^T m
+    for (size_t h = 0; h < 2; h++)
+      for (size_t j = 0; j < n; j++) {  // down each column, loaded as it goes
+        v128_t col[n], r[T::m];
+        for (size_t i = 0; i < n; i++) col[i] = wasm_v128_load(src + (i * n + j) * stride + k + 4 * h);
+        T::template output<Sum4>(col, r);
+        for (size_t i = 0; i < T::m; i++) o[h][i * n + j] = r[i];
+      }
+    for (size_t i = 0; i < T::m; i++) {  // then along each row, both halves, requantized as they come
+      v128_t y[2][T::m];
+      for (size_t h = 0; h < 2; h++) T::template output<Sum4>(o[h] + i * n, y[h]);
+      for (size_t j = 0; j < T::m; j++) {
+        int8_t* d = dst[i * T::m + j];
+        if (d == nullptr) continue;
+        v128_t lo = y[0][j], hi = y[1][j];
+        if (T::kInverse != 1) {
+          const v128_t inverse = wasm_i32x4_splat(static_cast<int32_t>(T::kInverse));
+          lo = wasm_i32x4_mul(lo, inverse), hi = wasm_i32x4_mul(hi, inverse);
+        }
+        wasm_v128_store64_lane(d + k, requantize(wasm_i32x4_shr(lo, T::kShift), wasm_i32x4_shr(hi, T::kShift)), 0);
       }
     }
-    for (size_t q = 0; q < outputs; q++)
-      if (dst[q] != nullptr) wasm_v128_store64_lane(dst[q] + k, qs8_requantize8(y[0][q], y[1][q], k, p.rq), 0);
     return;
   }
 #endif
