@@ -288,8 +288,13 @@ Result<bool> lower_conv_qs8(const ProgramNode& pn, const Program& p, const Windo
   };
   // Without groups: int8 Winograd (winograd_qs8.h) for the 3x3 stride-1 ones it takes, else a
   // product over 16-bit patches (conv_qs8.h). Both pack their own weights, from OIHW.
-  const int winograd = winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group,
-                                         cg, m, win.out[0], win.out[1]);
+  auto tile = [&](int64_t weight_sum) {
+    return winograd_qs8_tile(kh, kw, win.strides[0], win.strides[1], win.dilations[0], win.dilations[1], group, cg, m,
+                             win.out[0], win.out[1], weight_sum);
+  };
+  // The weights' own bound on 4x4 tiles, summed only where it could change the tile.
+  int winograd = tile(-1);
+  if (winograd != 4 && tile(0) == 4) winograd = tile(qs8_max_weight_sum(iw->q->data<int8_t>(), m, cg * taps));
   if (winograd != 0 || conv_qs8_fits(kh, kw, group, cg, m)) {
     OW_ASSIGN_OR_RETURN(filter, b->define_channelwise(xnn_datatype_qcint8, {m, kh, kw, cg}, wscale,
                                                       b->int8_kernel_view(pn.inputs[1], *iw->q), n));

@@ -11,6 +11,7 @@
 #include "xnn/winograd_qs8.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #ifdef __wasm_simd128__
@@ -36,7 +37,7 @@ constexpr size_t kNr = kQs8Nr;     // output channels per packed block
 constexpr size_t kMr = kQs8Mr;     // tiles per product call
 constexpr size_t kChannelBlock = 8;  // input channels, transformed 8 at a time (i16x8)
 constexpr int64_t kMaxChannels = 1024;
-constexpr int64_t kMaxChannels4 = 112;  // 4x4 tiles: see winograd_qs8_tile
+constexpr int64_t kMaxWeightBytes4 = int64_t(8) << 20;  // 4x4 tiles' transformed weights: see winograd_qs8_tile
 
 // What a run needs; kept in the operator's context (which XNNPACK passes to the task).
 struct Plan {
@@ -446,7 +447,8 @@ xnn_status reshape(xnn_operator_data* opdata, xnn_value* values, size_t, pthread
 }  // namespace
 
 int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
-                      int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w) {
+                      int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w,
+                      int64_t max_weight_sum) {
   if (kh != 3 || kw != 3 || stride_h != stride_w || stride_h < 1 || stride_h > 2 || dilation_h != 1 || dilation_w != 1 ||
       groups != 1)
     return 0;
@@ -464,14 +466,30 @@ int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w
   int tile = per_output(2, 16) <= 9 * 0.75 ? 2 : 0;
   // Larger tiles where they save at least 15% of 2x2 tiles' products (their transforms cost
   // more, their weights take 25 or 36 values instead of 16: resnet18_qdq's 7x7 layers, 12%
-  // fewer with 3x3 tiles, keep 2x2). 4x4 tiles' sums come out 576 times the true ones, which
-  // 32 bits hold only up to 112 input channels: 64 * 9 * 112 * 255 * 128 < 2^31.
+  // fewer with 3x3 tiles, keep 2x2). 4x4 tiles' sums come out 576 times the true ones, of which
+  // 9's inverse and a shift of 6 recover the true one where 64 times it fits 32 bits; it is at
+  // most 255 (an input less its zero point) times the sum of the output channel's |weights|.
+  // And their weights within 8 MB: resnet18_qdq's 7x7 layers of 512 channels (18.9 MB each
+  // as 4x4 tiles, 8 as 2x2) ran 6% faster in all but created 25% slower (cold, 1 thread).
+  const int64_t weight_sum = max_weight_sum >= 0 ? max_weight_sum : in_channels * 9 * 128;
+  const bool four_fits = weight_sum <= ((int64_t(1) << 31) - 1) / (64 * 255) &&
+                         72 * in_channels * out_channels <= kMaxWeightBytes4;
   for (int m : {3, 4}) {
-    if (m == 4 && in_channels > kMaxChannels4) continue;
+    if (m == 4 && !four_fits) continue;
     const double best = tile == 0 ? 9 * 0.75 : per_output(tile, (tile + 2) * (tile + 2));
     if (per_output(m, (m + 2) * (m + 2)) <= 0.85 * per_output(2, 16) && per_output(m, (m + 2) * (m + 2)) < best) tile = m;
   }
   return tile;
+}
+
+int64_t qs8_max_weight_sum(const int8_t* kernel, int64_t out, int64_t per_output) {
+  int64_t most = 0;
+  for (int64_t o = 0; o < out; o++) {
+    int64_t sum = 0;
+    for (int64_t i = 0; i < per_output; i++) sum += std::abs(int32_t{kernel[o * per_output + i]});
+    most = std::max(most, sum);
+  }
+  return most;
 }
 
 void use_winograd_qs8(xnn_subgraph* subgraph, int tile) {

@@ -27,12 +27,21 @@ namespace onnxwasm {
 // The tile (2, 3 or 4) a qint8 convolution of this shape runs as this with, or 0: 3x3 taps,
 // stride 1 (or 2: 2x2 tiles only), dilation 1, no groups, 16 to 1024 input channels (fewer make
 // the transforms cost more than the products save; more could overflow 32 bits: 4 * 9 * 1024 *
-// 255 * 128 < 2^31), 112 at most for 4x4 tiles, at least 16 output channels, and outputs whose
-// rounding up to whole tiles keeps most of the saving; the tile with the fewest products, larger
-// ones only where they save 15% of 2x2 tiles' products. (The node's stride picks the stride-2
-// transforms in use_winograd_qs8.)
+// 255 * 128 < 2^31), at least 16 output channels, and outputs whose rounding up to whole tiles
+// keeps most of the saving; the tile with the fewest products, larger ones only where they save
+// 15% of 2x2 tiles' products. 4x4 tiles only where 64 times any output's sum fits 32 bits (their
+// sums come out 576 times the true ones): 64 * 255 * max_weight_sum < 2^31, max_weight_sum
+// being the largest sum of |weights| over one output channel's kernel (qs8_max_weight_sum), or,
+// unknown (-1), 9 * 128 per input channel: 114 input channels at most; and whose 36 16-bit
+// weights per channel pair take 8 MB at most. (The node's stride picks the stride-2 transforms
+// in use_winograd_qs8.)
 int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
-                      int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w);
+                      int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w,
+                      int64_t max_weight_sum = -1);
+
+// The largest sum of |weights| over one output channel of an int8 kernel of `out` output
+// channels, each `per_output` weights in a row (OIHW).
+int64_t qs8_max_weight_sum(const int8_t* kernel, int64_t out, int64_t per_output);
 
 // Makes the subgraph's last node, a per-channel qint8 convolution just defined by
 // xnn_define_convolution_2d for a shape winograd_qs8_tile gave `tile` for, with its int8 filter

@@ -640,7 +640,7 @@ TEST_CASE("QDQ 3x3 convolutions run as int8 Winograd, or float Winograd past 102
       {2, 20, 11, 9, 19, {0, 1, 1, 0}, false, false, 4, int8},  // 10 x 8 outputs: half a tile past the bottom
       {1, 37, 7, 7, 40, {1, 1, 1, 1}, true, true, 4, int8},     // ResNet's last stage's size
       {1, 112, 8, 8, 24, {1, 1, 1, 1}, true, true, 4, int8},    // the most input channels 4x4 tiles take
-      {1, 120, 7, 7, 24, {1, 1, 1, 1}, true, true, 2, int8},
+      {1, 256, 7, 7, 24, {1, 1, 1, 1}, true, true, 2, int8},   // 7x7 outputs: 2x2 tiles where 4x4 could overflow
       {2, 130, 13, 11, 17, {1, 1, 1, 1}, true, false, 3, int8},  // 13 x 11: 3x3 tiles past both edges
       {1, 24, 16, 16, 17, {1, 1, 1, 1}, true, true, 2, int8, 2},      // stride 2: 8 x 8 outputs
       {2, 40, 21, 17, 24, {0, 1, 1, 0}, false, true, 2, int8, 2},    // 10 x 8
@@ -670,8 +670,18 @@ TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels"
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 7, 7) == 4);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1024, 16, 2, 2) == 2);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 256, 64, 3, 3) == 3);     // one 3x3 tile (2x2: 7.1 products each)
-  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 112, 64, 56, 56) == 4);
-  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 113, 64, 56, 56) == 3);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 114, 64, 56, 56) == 4);  // whatever the weights: 64 * 114 * 9 * 128 * 255 < 2^31
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 115, 64, 56, 56) == 3);
+  // With the weights known: 64 * 255 * their largest sum of |w| per output channel < 2^31.
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 128, 128, 28, 28, 131586) == 4);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 128, 128, 28, 28, 131587) == 3);
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7, 90000) == 2);   // 4x4 tiles' weights: 18.9 MB
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 340, 340, 7, 7, 90000) == 4);   // 7.9 MB: 44% fewer products than 2x2
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 256, 256, 14, 14, 90000) == 4); // 26% fewer than 2x2, 8% than 3x3
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28, 1000) == 0);
+  const int8_t kernel[] = {1, -2, 3, -128, 127, 0};
+  CHECK(qs8_max_weight_sum(kernel, 2, 3) == 255);
+  CHECK(qs8_max_weight_sum(kernel, 3, 2) == 131);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28) == 0);  // sums could pass 2^31
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28) == 0);     // few input channels
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28) == 0);     // few output channels
@@ -684,6 +694,42 @@ TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels"
   CHECK(winograd_qs8_tile(5, 5, 1, 1, 1, 1, 1, 64, 64, 28, 28) == 0);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9) == 0);      // one output row
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, int64_t(1) << 40, 28, 28) == 0);
+}
+
+// 4x4 tiles where the weights at hand keep 64 times every sum within 32 bits, up to the bound:
+// 128 input channels, each output channel's 1152 weights all +114 or all -114 (sum of |w|
+// 131328, 64 * 255 * 131328 = 2^31 - 4210688), every input at 127 with zero point -128, so the
+// middle outputs' sums are the largest the bound allows (+-33488640, requantized to +-100); one
+// step more (115) takes 2x2 tiles. Both exact against the reference, and the profile names the tile.
+TEST_CASE("int8 Winograd takes 4x4 tiles up to the weights' bound, exactly", "[xnn]") {
+  for (const int magnitude : {114, 115}) {
+    INFO("weights " << magnitude);
+    const int64_t c = 128, m = 16;
+    GraphBuilder g(17);
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    g.input("x", DType::kFloat32, {1, c, 8, 8});
+    feeds.emplace_back("x", random_tensor({1, c, 8, 8}, 1, 3.f, 3.f));
+    g.constant("s1", scalar_tensor(DType::kFloat32, 0.01));
+    g.constant("z1", scalar_tensor(DType::kInt8, -128));
+    std::string a = g.node("DequantizeLinear", {g.node("QuantizeLinear", {"x", "s1", "z1"}), "s1", "z1"});
+    Tensor w = Tensor::make(DType::kInt8, {m, c, 3, 3}).take();
+    for (int64_t i = 0; i < w.size(); i++) w.data<int8_t>()[i] = static_cast<int8_t>(i / (c * 9) % 2 ? -magnitude : magnitude);
+    g.constant("wq", std::move(w));
+    g.constant("ws", random_tensor({m}, 2, 1.5e-5f, 1.5e-5f));
+    std::string y = g.node("Conv", {a, g.node("DequantizeLinear", {"wq", "ws"}, {attr_i("axis", 0)})},
+                           {attr_ints("pads", {1, 1, 1, 1})});
+    g.constant("s2", scalar_tensor(DType::kFloat32, 0.05));
+    g.constant("z2", scalar_tensor(DType::kInt8, 0));
+    g.output(g.node("DequantizeLinear", {g.node("QuantizeLinear", {y, "s2", "z2"}), "s2", "z2"}));
+    const int64_t sum = int64_t{9} * c * magnitude;
+    CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, c, m, 8, 8, sum) == (magnitude == 114 ? 4 : 2));
+    check_xnn_graph(g, feeds, "1 convolutions in int8, 1 of them as Winograd", 0.f, 1e-6f, true, 0.0);
+    auto xnn = make_session(g.model(), true);
+    xnn->set_profiling(true);
+    auto out = run_session(*xnn, {feed("x", feeds[0].second)});
+    CHECK(out[0].float_at(3 * 8 + 3) == Catch::Approx(magnitude == 114 ? 5.0 : 5.05));  // a middle output of channel 0: 100 or 101 steps
+    CHECK_THAT(xnn->take_profile(), Catch::Matchers::ContainsSubstring(magnitude == 114 ? "Winograd F(4x4,3x3)" : "Winograd F(2x2,3x3)"));
+  }
 }
 
 // Products whose packed weights outgrow the cache (over 1 MB) and that have more than one row
