@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
-// qint8 convolutions without groups (but the 3x3 stride-1 ones int8 Winograd takes) as products
-// over their input patches in 16-bit values: for a block of output pixels, each pixel's kh x kw
-// window (taps, then channels, less the input zero point: padding is 0) becomes one row of a
-// 16-bit matrix in a per-thread scratch, and one product with the weights packed as 16-bit pairs
-// (qs8_products.h) gives the sums, requantized as XNNPACK requantizes: outputs bit-identical to
-// XNNPACK's GEMM and IGEMM. Those (2x4c8 here, gemm_kernels.cc) widen each byte they read
-// inside their inner loop and read each tap's channels in blocks of 8 (a 3-channel 7x7 window:
-// 392 values for 147); here every value is widened once, by the patches, a window is one row
-// of kh * kw * in values rounded up to 8, and the inner loop is 8 dot products a step.
-// resnet18_qdq at 1 thread: its first convolution (7x7, 3 -> 64) 5.4 ms over int8 patches and
-// XNNPACK's GEMM against 4.6, its 3x3 stride-2 ones 2.0-2.1 -> 1.7-1.9 ms (profile); the model
-// 0.94x as long paired, mobilenet_v2_qdq (its 1x1 ones) 0.88x at 1 and 2 threads.
+// qint8 convolutions without groups (but the 3x3 ones int8 Winograd takes) as products over
+// their input patches in 16-bit values: for a block of output pixels, the padded input rows they
+// read are widened once (less the input zero point: padding is 0) into a per-thread scratch, and
+// one product with the weights packed as 16-bit pairs (qs8_products.h) reads each pixel's
+// window straight from those rows, one run of values per tap row (its taps' channels lie
+// together; with dilated taps, one run per tap), and gives the sums, requantized as XNNPACK
+// requantizes: outputs bit-identical to XNNPACK's GEMM and IGEMM. Those (2x4c8 here,
+// gemm_kernels.cc) widen each byte they read inside their inner loop and read each tap's
+// channels in blocks of 8 (a 3-channel 7x7 window: 392 values for 147); here every value is
+// widened once, a run is rounded up to an even count only (7 runs of 22 for 147), and the inner
+// loop is 8 dot products a step. resnet18_qdq at 1 thread: its first convolution (7x7, 3 -> 64)
+// 5.4 ms with XNNPACK's GEMM over int8 patches, 4.6 with each pixel's window copied out as a
+// 16-bit row, 4.5 read from the widened rows (the model 0.98x paired, mobilenet_v2_qdq's 1x1
+// ones 0.97x at 1 and 2 threads).
 //
 // Like winograd_qs8.h's, the convolution stays an XNNPACK subgraph node; only its operator is
 // ours: weights packed once (through the region's weights cache), blocks of pixels spread over

@@ -16,25 +16,29 @@ constexpr int32_t kMagicBiasBits = 0x4B400000;  // kQs8MagicBias's bits
 
 namespace {
 
-// The sums of rows x kQs8Nr (rows <= kQs8Mr), handed to sink(row, sums) as kQs8Nr int32 values
-// (with SIMD: two i32x4, outputs 0-3 then 4-7).
+// The sums of rows x kQs8Nr (rows <= kQs8Mr), row r's values at a[r] in runs (Qs8Runs), handed
+// to sink(row, sums) as kQs8Nr int32 values (with SIMD: two i32x4, outputs 0-3 then 4-7).
 #ifdef __wasm_simd128__
 template <typename Sink>
-inline void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w, Sink sink) {
-  const int16_t* a0 = a;
-  const int16_t* a1 = rows > 1 ? a0 + a_stride : a0;
-  const int16_t* a2 = rows > 2 ? a1 + a_stride : a1;
-  const int16_t* a3 = rows > 3 ? a2 + a_stride : a2;
+inline void product(size_t rows, const int16_t* const* a, const Qs8Runs& runs, const int16_t* w, Sink sink) {
+  const int16_t* a0 = a[0];
+  const int16_t* a1 = rows > 1 ? a[1] : a0;
+  const int16_t* a2 = rows > 2 ? a[2] : a1;
+  const int16_t* a3 = rows > 3 ? a[3] : a2;
   v128_t c00 = wasm_i32x4_const_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (size_t k = 0; k < kp; k += 2, w += 2 * kQs8Nr) {
-    const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + kQs8Nr);
-    const v128_t x0 = wasm_v128_load32_splat(a0 + k), x1 = wasm_v128_load32_splat(a1 + k);
-    const v128_t x2 = wasm_v128_load32_splat(a2 + k), x3 = wasm_v128_load32_splat(a3 + k);
-    c00 = wasm_i32x4_add(c00, wasm_i32x4_dot_i16x8(x0, w0)), c01 = wasm_i32x4_add(c01, wasm_i32x4_dot_i16x8(x0, w1));
-    c10 = wasm_i32x4_add(c10, wasm_i32x4_dot_i16x8(x1, w0)), c11 = wasm_i32x4_add(c11, wasm_i32x4_dot_i16x8(x1, w1));
-    c20 = wasm_i32x4_add(c20, wasm_i32x4_dot_i16x8(x2, w0)), c21 = wasm_i32x4_add(c21, wasm_i32x4_dot_i16x8(x2, w1));
-    c30 = wasm_i32x4_add(c30, wasm_i32x4_dot_i16x8(x3, w0)), c31 = wasm_i32x4_add(c31, wasm_i32x4_dot_i16x8(x3, w1));
-  }
+  const ptrdiff_t next_outer = runs.outer_stride - static_cast<ptrdiff_t>(runs.inner) * runs.inner_stride;
+  for (size_t o = 0; o < runs.outer; o++, a0 += next_outer, a1 += next_outer, a2 += next_outer, a3 += next_outer)
+    for (size_t i = 0; i < runs.inner; i++, a0 += runs.inner_stride, a1 += runs.inner_stride, a2 += runs.inner_stride,
+                a3 += runs.inner_stride)
+      for (size_t k = 0; k < runs.run; k += 2, w += 2 * kQs8Nr) {
+        const v128_t w0 = wasm_v128_load(w), w1 = wasm_v128_load(w + kQs8Nr);
+        const v128_t x0 = wasm_v128_load32_splat(a0 + k), x1 = wasm_v128_load32_splat(a1 + k);
+        const v128_t x2 = wasm_v128_load32_splat(a2 + k), x3 = wasm_v128_load32_splat(a3 + k);
+        c00 = wasm_i32x4_add(c00, wasm_i32x4_dot_i16x8(x0, w0)), c01 = wasm_i32x4_add(c01, wasm_i32x4_dot_i16x8(x0, w1));
+        c10 = wasm_i32x4_add(c10, wasm_i32x4_dot_i16x8(x1, w0)), c11 = wasm_i32x4_add(c11, wasm_i32x4_dot_i16x8(x1, w1));
+        c20 = wasm_i32x4_add(c20, wasm_i32x4_dot_i16x8(x2, w0)), c21 = wasm_i32x4_add(c21, wasm_i32x4_dot_i16x8(x2, w1));
+        c30 = wasm_i32x4_add(c30, wasm_i32x4_dot_i16x8(x3, w0)), c31 = wasm_i32x4_add(c31, wasm_i32x4_dot_i16x8(x3, w1));
+      }
   sink(0, c00, c01);
   if (rows > 1) sink(1, c10, c11);
   if (rows > 2) sink(2, c20, c21);
@@ -42,13 +46,16 @@ inline void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, c
 }
 #else
 template <typename Sink>
-inline void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w, Sink sink) {
+inline void product(size_t rows, const int16_t* const* a, const Qs8Runs& runs, const int16_t* w, Sink sink) {
   for (size_t r = 0; r < rows; r++) {
     int32_t sum[kQs8Nr] = {};
-    const int16_t* x = a + r * a_stride;
-    for (size_t k = 0; k < kp; k += 2)
-      for (size_t j = 0; j < kQs8Nr; j++)
-        sum[j] += int32_t{x[k]} * w[k * kQs8Nr + 2 * j] + int32_t{x[k + 1]} * w[k * kQs8Nr + 2 * j + 1];
+    const int16_t* wr = w;
+    for (size_t o = 0; o < runs.outer; o++)
+      for (size_t i = 0; i < runs.inner; i++) {
+        const int16_t* x = a[r] + static_cast<ptrdiff_t>(o) * runs.outer_stride + static_cast<ptrdiff_t>(i) * runs.inner_stride;
+        for (size_t k = 0; k < runs.run; k += 2, wr += 2 * kQs8Nr)
+          for (size_t j = 0; j < kQs8Nr; j++) sum[j] += int32_t{x[k]} * wr[2 * j] + int32_t{x[k + 1]} * wr[2 * j + 1];
+      }
     sink(r, sum);
   }
 }
@@ -57,19 +64,21 @@ inline void product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, c
 }  // namespace
 
 void qs8_product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w, int32_t* c, size_t c_stride) {
+  const int16_t* const starts[kQs8Mr] = {a, a + a_stride, a + 2 * a_stride, a + 3 * a_stride};
+  const Qs8Runs runs{1, 1, kp, 0, 0};
 #ifdef __wasm_simd128__
-  product(rows, kp, a, a_stride, w, [&](size_t r, v128_t lo, v128_t hi) {
+  product(rows, starts, runs, w, [&](size_t r, v128_t lo, v128_t hi) {
     wasm_v128_store(c + r * c_stride, lo), wasm_v128_store(c + r * c_stride + 4, hi);
   });
 #else
-  product(rows, kp, a, a_stride, w, [&](size_t r, const int32_t* sum) { std::copy(sum, sum + kQs8Nr, c + r * c_stride); });
+  product(rows, starts, runs, w, [&](size_t r, const int32_t* sum) { std::copy(sum, sum + kQs8Nr, c + r * c_stride); });
 #endif
 }
 
-void qs8_product_requantized(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w,
+void qs8_product_requantized(size_t rows, const int16_t* const* a, const Qs8Runs& runs, const int16_t* w,
                              const Qs8Requantization& rq, size_t k, size_t count, int8_t* c, size_t c_stride) {
 #ifdef __wasm_simd128__
-  product(rows, kp, a, a_stride, w, [&](size_t r, v128_t lo, v128_t hi) {
+  product(rows, a, runs, w, [&](size_t r, v128_t lo, v128_t hi) {
     if (count == kQs8Nr) {
       wasm_v128_store64_lane(c + r * c_stride + k, qs8_requantize8(lo, hi, k, rq), 0);
       return;
@@ -79,7 +88,7 @@ void qs8_product_requantized(size_t rows, size_t kp, const int16_t* a, size_t a_
     for (size_t j = 0; j < count; j++) c[r * c_stride + k + j] = qs8_requantize(sum[j], k + j, rq);
   });
 #else
-  product(rows, kp, a, a_stride, w, [&](size_t r, const int32_t* sum) {
+  product(rows, a, runs, w, [&](size_t r, const int32_t* sum) {
     for (size_t j = 0; j < count; j++) c[r * c_stride + k + j] = qs8_requantize(sum[j], k + j, rq);
   });
 #endif

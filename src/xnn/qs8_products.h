@@ -38,9 +38,18 @@ struct Qs8Requantization {
   int32_t magic_min, magic_less_zero_point, output_max;
 };
 
-// The product of qs8_product, each row's sums of output channels [k, k + count) (count <=
+// Where each row's values lie for qs8_product_requantized: `outer` x `inner` runs of `run`
+// values (even), run (o, i) at the row's start + o * outer_stride + i * inner_stride, in that
+// order against the packed weights.
+struct Qs8Runs {
+  size_t outer, inner, run;
+  ptrdiff_t outer_stride, inner_stride;
+};
+
+// rows x kQs8Nr sums (rows <= kQs8Mr) of the product of rows whose values lie in `runs` from
+// a[row] by one block of packed weights w, the sums of output channels [k, k + count) (count <=
 // kQs8Nr: the block's first count) requantized into c + row * c_stride + k.
-void qs8_product_requantized(size_t rows, size_t kp, const int16_t* a, size_t a_stride, const int16_t* w,
+void qs8_product_requantized(size_t rows, const int16_t* const* a, const Qs8Runs& runs, const int16_t* w,
                              const Qs8Requantization& rq, size_t k, size_t count, int8_t* c, size_t c_stride);
 
 // For a per-channel int8 convolution node: reserves one block of `weight_bytes` (weights packed
