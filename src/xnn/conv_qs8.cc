@@ -14,10 +14,10 @@
 #include "xnnpack/common.h"
 #include "xnnpack/operator.h"
 #include "xnnpack/subgraph.h"
+#include "xnn/block_split.h"
 #include "xnn/custom_node.h"
 #include "xnn/packing_threads.h"
 #include "xnn/qs8_products.h"
-#include "xnn/winograd_blocks.h"
 
 namespace onnxwasm {
 namespace {

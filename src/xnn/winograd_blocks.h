@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 // What this project's Winograd operators (winograd.h's float one, winograd_qs8.h's int8 one)
-// share: their tiles over the input, and how they split the tiles into blocks and the output
-// channels into groups, one task each.
+// share: their tiles over the input, and (block_split.h) how they split the tiles into blocks
+// and the output channels into groups, one task each.
 #pragma once
 #include <cstddef>
 
 #include <xnnpack.h>
 
 #include "xnnpack/subgraph.h"
+#include "xnn/block_split.h"
 
 namespace onnxwasm {
 
@@ -65,21 +66,5 @@ struct WinogradGrid {
       }
   }
 };
-
-// Per thread: a block's input and output matrices, by default.
-constexpr size_t kBlockScratchBytes = 768 << 10;
-
-struct WinogradBlocks {
-  size_t block;   // tiles per block: a multiple of mr but the last
-  size_t blocks;
-  size_t group;   // output channels per task: a multiple of nr
-  size_t tasks;   // blocks * groups: task t is block t % blocks, group t / blocks
-};
-
-// For `tiles` tiles whose transformed inputs and products take `tile_bytes` each, `weight_bytes`
-// of transformed weights, `out` output channels in blocks of nr, products of mr rows, on
-// `threads` threads.
-WinogradBlocks winograd_blocks(size_t tiles, size_t tile_bytes, size_t weight_bytes, size_t out, size_t mr, size_t nr,
-                               size_t threads, size_t scratch_bytes = kBlockScratchBytes);
 
 }  // namespace onnxwasm

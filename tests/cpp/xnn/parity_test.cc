@@ -9,6 +9,7 @@
 
 #include "testing/graph_builder.h"
 #include "xnn/conv_qs8.h"
+#include "xnn/block_split.h"
 #include "xnn/packed_weights.h"
 #include "xnn/rules.h"
 #include "xnn/winograd.h"
@@ -622,6 +623,33 @@ TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 1, 9) == 0);      // one output row
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 20000, 64, 28, 28) == 0); // absurd channel counts
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 4096, 4096, 28, 28) == 0);
+}
+
+// How Winograd operators split their tiles between threads (block_split.cc): where each
+// thread takes blocks of its own, as many blocks for each (resnet18_qdq's 56x56 layers: 196
+// tiles of 13.8 KB, 295 KB of weights, 64 outputs: 10 blocks of 20 tiles, not 7 of 28); where
+// the weights are large, one block of all tiles with the output channels split.
+TEST_CASE("Winograd blocks share the tiles evenly between threads", "[xnn]") {
+  const WinogradBlocks two = winograd_blocks(196, 13824, 294912, 64, 4, 8, 2);
+  CHECK(two.block == 20);  // of 20: 100 tiles for the thread with the most; of 28 (7 blocks): 112
+  CHECK(two.blocks == 10);
+  CHECK(two.group == 64);
+  CHECK(two.tasks == 10);
+  for (size_t tiles : {size_t{33}, size_t{49}, size_t{100}, size_t{196}, size_t{250}, size_t{784}, size_t{3136}}) {
+    INFO(tiles << " tiles");
+    const WinogradBlocks b = winograd_blocks(tiles, 13824, 294912, 64, 4, 8, 2);
+    CHECK(b.blocks * b.block >= tiles);
+    CHECK((b.blocks - 1) * b.block < tiles);
+    const size_t longest = std::min(tiles, (b.blocks + 1) / 2 * b.block);  // the tiles of the thread with the most
+    CHECK(longest <= (tiles + 1) / 2 + b.block);
+  }
+  const WinogradBlocks one = winograd_blocks(196, 13824, 294912, 64, 4, 8, 1);
+  CHECK(one.blocks == 4);  // 768 KB of scratch: at most 55 tiles a block
+  CHECK(one.group == 64);
+  const WinogradBlocks large = winograd_blocks(16, 36 * 512 * 6, 16 * 512 * 512 * 2, 512, 4, 8, 2);
+  CHECK(large.blocks == 1);
+  CHECK(large.group == 256);
+  CHECK(large.tasks == 2);
 }
 
 // QDQ 3x3 stride-1 convolutions of 16 to 1024 input channels run in int8 as Winograd F(m x m,
