@@ -12,10 +12,6 @@ namespace {
 
 constexpr int32_t kMagicBiasBits = 0x4B400000;  // kQs8MagicBias's bits
 
-}  // namespace
-
-namespace {
-
 // The sums of rows x kQs8Nr (rows <= kQs8Mr), row r's values at a[r] in runs (Qs8Runs), handed
 // to sink(row, sums) as kQs8Nr int32 values (with SIMD: two i32x4, outputs 0-3 then 4-7).
 #ifdef __wasm_simd128__
@@ -78,9 +74,10 @@ void qs8_product(size_t rows, size_t kp, const int16_t* a, size_t a_stride, cons
 void qs8_product_requantized(size_t rows, const int16_t* const* a, const Qs8Runs& runs, const int16_t* w,
                              const Qs8Requantization& rq, size_t k, size_t count, int8_t* c, size_t c_stride) {
 #ifdef __wasm_simd128__
+  const Qs8Requantize8 requantize(rq, k);  // np is a multiple of 8: its loads stay in the block
   product(rows, a, runs, w, [&](size_t r, v128_t lo, v128_t hi) {
     if (count == kQs8Nr) {
-      wasm_v128_store64_lane(c + r * c_stride + k, qs8_requantize8(lo, hi, k, rq), 0);
+      wasm_v128_store64_lane(c + r * c_stride + k, requantize(lo, hi), 0);
       return;
     }
     alignas(16) int32_t sum[kQs8Nr];

@@ -83,10 +83,6 @@ struct Qs8Requantize8 {
     return wasm_i8x16_min(wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a, b), a), output_max);
   }
 };
-
-inline v128_t qs8_requantize8(v128_t lo, v128_t hi, size_t k, const Qs8Requantization& rq) {
-  return Qs8Requantize8(rq, k)(lo, hi);
-}
 #endif
 
 }  // namespace onnxwasm
