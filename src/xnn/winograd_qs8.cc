@@ -216,19 +216,26 @@ inline void input_transform(const int8_t* const* src, size_t c, int32_t zero_poi
   }
 }
 
+// A'^T down each of a tile's n columns: position p's sums from load(p), column j's results
+// into o[i * n + j] (m x n). In 32-bit arithmetic that may wrap.
+template <typename T, typename L, typename V, typename Load>
+inline void output_columns(Load load, V* o) {
+  constexpr size_t n = T::n;
+  for (size_t j = 0; j < n; j++) {
+    V col[n], r[T::m];
+    for (size_t i = 0; i < n; i++) col[i] = load(i * n + j);
+    T::template output<L>(col, r);
+    for (size_t i = 0; i < T::m; i++) o[i * n + j] = r[i];
+  }
+}
+
 // A'^T m A' / D^2 for one tile and sum lanes [k, k + L's width) (m: position p at src + p *
 // stride + k), its m x m sums row-major into y, in 32-bit arithmetic that may wrap in between.
 template <typename T, typename L, typename V = typename L::V>
 inline void output_transform(const V* m, V* y) {
-  constexpr size_t n = T::n;
-  V o[T::m * n], r[T::m];
-  for (size_t j = 0; j < n; j++) {  // down each column
-    V col[n];
-    for (size_t i = 0; i < n; i++) col[i] = m[i * n + j];
-    T::template output<L>(col, r);
-    for (size_t i = 0; i < T::m; i++) o[i * n + j] = r[i];
-  }
-  for (size_t i = 0; i < T::m; i++) T::template output<L>(o + i * n, y + i * T::m);  // then along each row
+  V o[T::m * T::n];
+  output_columns<T, L, V>([m](size_t p) { return m[p]; }, o);
+  for (size_t i = 0; i < T::m; i++) T::template output<L>(o + i * T::n, y + i * T::m);  // then along each row
 }
 
 // The outputs of one tile for output channels [k, k + count) (count <= kNr), from its products
@@ -240,13 +247,8 @@ void output_tile(const int32_t* src, size_t stride, size_t k, size_t count, int8
   if (count == kNr) {
     const Qs8Requantize8 requantize(p.rq, k);
     v128_t o[2][T::m * n];  // per half (output channels k .. k + 3, k + 4 .. k + 7): A'^T m
-    for (size_t h = 0; h < 2; h++)
-      for (size_t j = 0; j < n; j++) {  // down each column, loaded as it goes
-        v128_t col[n], r[T::m];
-        for (size_t i = 0; i < n; i++) col[i] = wasm_v128_load(src + (i * n + j) * stride + k + 4 * h);
-        T::template output<Sum4>(col, r);
-        for (size_t i = 0; i < T::m; i++) o[h][i * n + j] = r[i];
-      }
+    for (size_t h = 0; h < 2; h++)  // down each column, loaded as it goes
+      output_columns<T, Sum4, v128_t>([&](size_t pos) { return wasm_v128_load(src + pos * stride + k + 4 * h); }, o[h]);
     for (size_t i = 0; i < T::m; i++) {  // then along each row, both halves, requantized as they come
       v128_t y[2][T::m];
       for (size_t h = 0; h < 2; h++) T::template output<Sum4>(o[h] + i * n, y[h]);
