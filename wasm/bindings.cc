@@ -15,6 +15,7 @@
 #include "core/status.h"
 #include "model/load.h"
 #include "runtime/session.h"
+#include "runtime/session_loader.h"
 #include "heap_reserve.h"
 
 using emscripten::val;
@@ -167,20 +168,10 @@ val value_to_js(const Tensor& t) {
 class WasmSession {
  public:
   // Loading is two calls so that the threaded build's workers can start while the model is
-  // parsed: parse() needs no threads; create() then compiles and plans the model on
-  // `num_threads` threads, whose workers must be ready.
-  CallStatus parse(val bytes, size_t size, val external) {
-    reserve_heap_for_model(size);
-    JsModelReader reader(bytes);
-    JsExternalData ext(external);
-    auto model = load_model(reader, size, &ext);
-    if (!model.is_ok()) return to_call(model.status());
-    model_ = std::make_unique<Model>(model.take());
-    return to_call(Status::ok());
-  }
-
-  CallStatus create(int num_threads, bool use_xnnpack, bool strict, val free_dims) {
-    if (!model_) return to_call(Status(Code::INVALID_STATE, "no parsed model to create a session from"));
+  // read: parse() needs no threads; create() then compiles and plans the model on
+  // `num_threads` threads, whose workers must be ready. A live session of the same bytes and
+  // options is shared instead (runtime/session_loader.h): parse() then only hashes the bytes.
+  CallStatus parse(val bytes, size_t size, val external, int num_threads, bool use_xnnpack, bool strict, val free_dims) {
     SessionOptions opts;
     opts.num_threads = num_threads;
     opts.use_xnnpack = use_xnnpack;
@@ -190,8 +181,13 @@ class WasmSession {
       std::string k = keys[i].as<std::string>();
       opts.free_dims[k] = static_cast<int64_t>(free_dims[k].as<double>());
     }
-    std::unique_ptr<Model> model = std::move(model_);
-    auto r = Session::create(std::move(*model), opts);
+    JsModelReader reader(bytes);
+    JsExternalData ext(external);
+    return to_call(loader_.read(reader, size, &ext, opts, [size] { reserve_heap_for_model(size); }));
+  }
+
+  CallStatus create() {
+    auto r = loader_.create();
     if (!r.is_ok()) return to_call(r.status());
     session_ = r.take();
     return to_call(Status::ok());
@@ -199,9 +195,16 @@ class WasmSession {
 
   val inputInfo() const { return session_ ? infos_to_val(session_->inputs()) : val::array(); }
   val outputInfo() const { return session_ ? infos_to_val(session_->outputs()) : val::array(); }
-  std::string debugInfo() const { return session_ ? session_->debug_info() : ""; }
-  void setProfiling(bool on) { if (session_) session_->set_profiling(on); }
-  std::string takeProfile() { return session_ ? session_->take_profile() : ""; }
+  std::string debugInfo() const {
+    if (!session_) return "";
+    const long others = session_.use_count() - 1;
+    return session_->debug_info() +
+           (others > 0 ? "\nshares its compiled model with " + std::to_string(others) + " other session" + (others > 1 ? "s" : "") +
+                             " (same model bytes and options)"
+                       : "");
+  }
+  void setProfiling(bool on) { profiling_ = on; }
+  std::string takeProfile() { return profile_.take(); }
 
   // feeds: [{name, value}], each value (memory owned by JS) one of
   //   {kind: 'tensor', dtype (ONNX enum), dims: number[], ptr, byteLength}
@@ -225,7 +228,7 @@ class WasmSession {
       fs.push_back(std::move(feed));
     }
     outputs_.clear();
-    return to_call(session_->run(fs, &outputs_));
+    return to_call(session_->run(fs, &outputs_, profiling_ ? &profile_ : nullptr));
   }
 
   int outputCount() const { return static_cast<int>(outputs_.size()); }
@@ -239,9 +242,11 @@ class WasmSession {
   }
 
  private:
-  std::unique_ptr<Model> model_;  // between parse() and create()
-  std::unique_ptr<Session> session_;
+  SessionLoader loader_;  // between parse() and create()
+  std::shared_ptr<Session> session_;
   std::vector<Tensor> outputs_;
+  bool profiling_ = false;
+  RunProfile profile_;
 };
 
 // Heap statistics for leak and peak-memory tests: bytes in use by malloc, and the heap's

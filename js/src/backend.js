@@ -94,12 +94,12 @@ export class BackendSession {
           }
         },
       };
-      check(handle.parse(reader, bytes.length, externalData));
+      check(handle.parse(reader, bytes.length, externalData, numThreads, useXnnpack, strict, freeDimensionOverrides));
       if (workers) {
         await workers;
         state.pools.add(numThreads);
       }
-      check(handle.create(numThreads, useXnnpack, strict, freeDimensionOverrides));
+      check(handle.create());
       const s = new BackendSession(state, handle);
       handle = null;
       return s;

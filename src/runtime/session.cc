@@ -28,6 +28,11 @@ bool inputs_static(const Program& p) {
 }
 }  // namespace
 
+bool operator==(const SessionOptions& a, const SessionOptions& b) {
+  return a.num_threads == b.num_threads && a.use_xnnpack == b.use_xnnpack && a.xnn_strict == b.xnn_strict &&
+         a.serial_work == b.serial_work && a.free_dims == b.free_dims;
+}
+
 Session::~Session() = default;
 Session::Plan::~Plan() = default;
 
@@ -227,15 +232,17 @@ Status Session::check_feeds(const std::vector<Feed>& feeds, std::vector<const Te
   return Status::ok();
 }
 
-Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs) {
+Status Session::run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs, RunProfile* profile) {
+  std::lock_guard<std::mutex> lock(run_mutex_);
   std::vector<const Tensor*> inputs;
   OW_RETURN_IF_ERROR(check_feeds(feeds, &inputs));
   OW_ASSIGN_OR_RETURN(Plan* plan, plan_for(inputs));
   last_ = plan;
-  return execute(*plan, inputs, outputs);
+  return execute(*plan, inputs, outputs, profile);
 }
 
-Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs) {
+Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs,
+                        RunProfile* profile) {
   const Program& program = plan.program;
   size_t nv = program.values.size();
   std::vector<const Tensor*> cur(nv, nullptr);
@@ -247,7 +254,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
   std::vector<XnnOpTime> op_times;
 #endif
   for (const Step& step : plan.steps) {
-    const auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+    const auto start = profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
 #ifdef ONNXWASM_HAVE_XNNPACK
     if (step.region >= 0) {
       const XnnRegion& r = *plan.xnn->regions[step.region];
@@ -260,12 +267,12 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
         cur[id] = &owned[id];
         out.push_back(&owned[id]);
       }
-      OW_RETURN_IF_ERROR(r.run(in, out, profiling_ ? &op_times : nullptr));
+      OW_RETURN_IF_ERROR(r.run(in, out, profile ? &op_times : nullptr));
     }
 #endif
     if (step.node >= 0) OW_RETURN_IF_ERROR(run_node(program, program.nodes[step.node], cur, owned, pool_.get()));
     for (int id : step.release) owned[id] = Tensor();
-    if (profiling_) {
+    if (profile) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       std::string name, kind = "reference";
 #ifdef ONNXWASM_HAVE_XNNPACK
@@ -276,7 +283,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
       }
 #endif
       if (step.node >= 0) name = program.nodes[step.node].node->describe();
-      ProfileEntry& e = profile_[name];
+      RunProfile::Entry& e = profile->entries_[name];
       e.kind = kind;
       e.calls++;
       e.ms += ms;
@@ -287,7 +294,7 @@ Status Session::execute(const Plan& plan, const std::vector<const Tensor*>& inpu
   std::map<std::string, double> per_op;
   for (const XnnOpTime& t : op_times) per_op[t.name] += t.ms;
   for (const auto& [name, ms] : per_op) {
-    ProfileEntry& e = profile_[name];
+    RunProfile::Entry& e = profile->entries_[name];
     e.kind = "xnnpack-op";
     e.calls++;
     e.ms += ms;
@@ -315,8 +322,8 @@ size_t Session::xnn_region_count() const {
 #endif
 }
 
-std::string Session::take_profile() {
-  std::vector<std::pair<std::string, ProfileEntry>> rows(profile_.begin(), profile_.end());
+std::string RunProfile::take() {
+  std::vector<std::pair<std::string, Entry>> rows(entries_.begin(), entries_.end());
   std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.ms > b.second.ms; });
   std::string out;
   char ms[32];
@@ -324,7 +331,7 @@ std::string Session::take_profile() {
     snprintf(ms, sizeof ms, "%.3f", e.ms);
     out += e.kind + "\t" + name + "\t" + std::to_string(e.calls) + "\t" + ms + "\n";
   }
-  profile_.clear();
+  entries_.clear();
   return out;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // A Session owns a compiled model: the Program, its XNNPACK regions (weights packed at
 // creation), one thread pool, and a flat plan of steps run by one loop. run() validates every
-// feed before touching any state, so a failed run leaves the session usable.
+// feed before touching any state, so a failed run leaves the session usable. Several callers
+// may hold one Session (session_loader.h shares it between sessions of the same bytes): runs
+// take turns, and each caller keeps its own profile.
 #pragma once
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,9 +31,25 @@ struct SessionOptions {
   std::map<std::string, int64_t> free_dims;
 };
 
+bool operator==(const SessionOptions& a, const SessionOptions& b);
+
 struct Feed {
   std::string name;
   Tensor tensor;  // usually a view of caller memory
+};
+
+// Per-step timing for session.startProfiling()/endProfiling(): a run given one adds every
+// XNNPACK region's and reference kernel's time, and each XNNPACK operator's (kind
+// "xnnpack-op", named after its node).
+class RunProfile {
+ public:
+  // Lines "kind\tname\tcalls\tms", slowest first; clears them.
+  std::string take();
+
+ private:
+  friend class Session;
+  struct Entry { std::string kind; int64_t calls = 0; double ms = 0; };
+  std::map<std::string, Entry> entries_;  // by step name
 };
 
 class Session {
@@ -41,19 +60,13 @@ class Session {
 
   const std::vector<ValueInfo>& inputs() const { return generic_->program.input_infos; }
   const std::vector<ValueInfo>& outputs() const { return generic_->program.output_infos; }
-  Status run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs);
+  Status run(const std::vector<Feed>& feeds, std::vector<Tensor>* outputs, RunProfile* profile = nullptr);
 
   // For tests and session.debugInfo, about the plan used last (or the static one).
   size_t xnn_node_count() const;
   size_t xnn_region_count() const;
   size_t plan_node_count() const { return last_->program.nodes.size(); }
   std::string debug_info() const;
-  // Per-step timing for session.startProfiling()/endProfiling(): while on, each run adds
-  // every XNNPACK region's and reference kernel's time, and each XNNPACK operator's (kind
-  // "xnnpack-op", named after its node). take_profile() returns lines
-  // "kind\tname\tcalls\tms", slowest first, and clears them.
-  void set_profiling(bool on) { profiling_ = on; }
-  std::string take_profile();
 
  private:
   struct Step {
@@ -82,7 +95,8 @@ class Session {
   void forget_model_constant(const std::string& name);
   TensorPtr* model_constant(const std::string& name);
   bool model_holds(const std::string& name, const TensorPtr& c);
-  Status execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs);
+  Status execute(const Plan& plan, const std::vector<const Tensor*>& inputs, std::vector<Tensor>* outputs,
+                 RunProfile* profile);
 
   std::unique_ptr<Model> model_;  // stable address: programs point into it
   std::unordered_map<std::string, Node*> constant_nodes_;  // by output name (forget_model_constant)
@@ -92,9 +106,7 @@ class Session {
   bool specialize_ = false;        // generic_ has unknown input dims
   std::map<std::string, std::unique_ptr<Plan>> specialized_;  // by input-dims signature
   const Plan* last_ = nullptr;
-  struct ProfileEntry { std::string kind; int64_t calls = 0; double ms = 0; };
-  bool profiling_ = false;
-  std::map<std::string, ProfileEntry> profile_;  // by step name
+  std::mutex run_mutex_;  // one run at a time: plans and their arenas are reused
 };
 
 }  // namespace onnxwasm

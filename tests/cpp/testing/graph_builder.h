@@ -105,16 +105,16 @@ struct FeedRef {
 };
 inline FeedRef feed(const std::string& name, const Tensor& t) { return FeedRef{name, &t}; }
 
-inline Status try_run(Session& s, const std::vector<FeedRef>& refs, std::vector<Tensor>* out) {
+inline Status try_run(Session& s, const std::vector<FeedRef>& refs, std::vector<Tensor>* out, RunProfile* profile = nullptr) {
   std::vector<Feed> feeds;
   for (const FeedRef& r : refs)
     feeds.push_back(Feed{r.name, Tensor::view(r.tensor->dtype(), r.tensor->dims(), const_cast<void*>(r.tensor->raw()))});
-  return s.run(feeds, out);
+  return s.run(feeds, out, profile);
 }
 
-inline std::vector<Tensor> run_session(Session& s, const std::vector<FeedRef>& refs) {
+inline std::vector<Tensor> run_session(Session& s, const std::vector<FeedRef>& refs, RunProfile* profile = nullptr) {
   std::vector<Tensor> out;
-  Status st = try_run(s, refs, &out);
+  Status st = try_run(s, refs, &out, profile);
   INFO(st.to_string());
   REQUIRE(st.is_ok());
   return out;

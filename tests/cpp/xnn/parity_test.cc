@@ -753,10 +753,10 @@ TEST_CASE("int8 Winograd takes 4x4 tiles up to the weights' bound, exactly", "[x
     CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, c, m, 8, 8, sum) == (magnitude == 114 ? 4 : 2));
     check_xnn_graph(g, feeds, "1 convolutions in int8, 1 of them as Winograd", 0.f, 1e-6f, true, 0.0);
     auto xnn = make_session(g.model(), true);
-    xnn->set_profiling(true);
-    auto out = run_session(*xnn, {feed("x", feeds[0].second)});
+    RunProfile profile;
+    auto out = run_session(*xnn, {feed("x", feeds[0].second)}, &profile);
     CHECK(out[0].float_at(3 * 8 + 3) == Catch::Approx(magnitude == 114 ? 5.0 : 5.05));  // a middle output of channel 0: 100 or 101 steps
-    CHECK_THAT(xnn->take_profile(), Catch::Matchers::ContainsSubstring(magnitude == 114 ? "Winograd F(4x4,3x3)" : "Winograd F(2x2,3x3)"));
+    CHECK_THAT(profile.take(), Catch::Matchers::ContainsSubstring(magnitude == 114 ? "Winograd F(4x4,3x3)" : "Winograd F(2x2,3x3)"));
   }
 }
 
