@@ -94,7 +94,7 @@ fs.rmSync(tmp, { recursive: true, force: true });
 const f = (v) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpus()[0].model}, ${cores} cores; ` +
   `median of ${runs} runs per engine (each engine in its own processes, alternating, warm-up runs each: at least 5 and 1 s); ` +
-  `create = cold (first session in a fresh process, wasm start included) / warm (a second session while the first is alive, after it ran: at least 5 runs and 1 s), medians of ${creates} processes per engine ` +
+  `create = cold (first session in a fresh process, wasm start included) / warm (a second session of the same bytes while the first is alive, after it ran: at least 5 runs and 1 s; onnx-wasm's shares the first's compiled model), medians of ${creates} processes per engine ` +
   `(bench/run-create.mjs, in alternating pairs); create ratio = the median of the pairs' ratios, cold / warm; ` +
   'wasm memory = the engine\'s WebAssembly.Memory after one session was created and run (the wasm heap\'s high-water, or for onnx-wasm ' +
   'what it grew it to before parsing a model of more than 8 MB; ' +

@@ -3,7 +3,8 @@
 // Cold: the first session in the process (the engine's wasm start included); warm: a second
 // session of the same model while the first is alive, after the first has run (at least 5 runs
 // and 1 s, as bench/run-one.mjs's warm-up: the engine's code is then optimized, as in an
-// application that has been running). bench/bench.mjs runs these in alternating pairs (ours,
+// application that has been running; onnx-wasm's second session shares the first's compiled
+// model, so its warm create is the check of the bytes). bench/bench.mjs runs these in alternating pairs (ours,
 // ort, then ort, ours), as creation times swing between processes.
 // Usage: node bench/run-create.mjs ours|ort threads model.onnx inputSpecsJson
 // Prints one JSON line.

@@ -137,7 +137,8 @@ export declare class InferenceSession {
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly ValueMetadata[];
   readonly outputMetadata: readonly ValueMetadata[];
-  /** Where nodes run: XNNPACK regions and reference kernels. */
+  /** Where nodes run (XNNPACK regions and reference kernels), and whether this session shares its
+   *  compiled model with another session of the same model bytes and options. */
   readonly debugInfo: string;
   /** Times every XNNPACK region, XNNPACK operator and reference kernel of the runs that follow. */
   startProfiling(): Promise<void>;
