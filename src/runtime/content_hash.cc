@@ -58,8 +58,8 @@ struct ContentKey {
     uint32_t seed[8];
     ok = getentropy(seed, sizeof seed) == 0;
     chacha20_fill(seed, reinterpret_cast<uint8_t*>(nh), sizeof nh);
-    uint64_t more[kIterations];
-    chacha20_fill(seed, reinterpret_cast<uint8_t*>(more), sizeof more, sizeof nh / 64 + 1);
+    uint64_t more[kIterations];  // from the blocks after nh's
+    chacha20_fill(seed, reinterpret_cast<uint8_t*>(more), sizeof more, (sizeof nh + 63) / 64);
     for (int t = 0; t < kIterations; t++) poly[t] = more[t] & ((uint64_t(1) << 60) - 1);  // below the prime, as UMAC's
   }
 
