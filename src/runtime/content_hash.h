@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // A keyed digest of a byte stream, to tell whether two models' bytes are the same without
-// keeping either: sessions of the same bytes share one compiled model (shared_sessions.h).
+// keeping either: sessions of the same bytes share one compiled model (session_loader.h).
 //
 // The construction is UMAC's (RFC 4418), with a key drawn once per process from the system's
 // entropy and never exposed: NH over 4 KB blocks, two Toeplitz-shifted iterations (each
@@ -43,7 +43,7 @@ class ContentHasher {
   void absorb_block(const uint8_t* block, size_t n);
 
   const ContentKey* key_;
-  std::array<uint64_t, 2> poly_{};
+  decltype(ContentDigest::words) poly_{};  // the digest's words as they build up
   uint64_t size_ = 0;
   size_t pending_ = 0;  // bytes of a partial block in buffer_
   alignas(16) uint8_t buffer_[kBlock];
