@@ -200,7 +200,8 @@ Result<uint32_t> XnnBuilder::packed_view(int id, const Dims& dims, const Node& n
 }
 
 Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
-                                              const std::function<void(const float*, float*)>& reorder, const Node& node) {
+                                              const std::function<void(const float*, float*)>& reorder, const Node& node,
+                                              Overwrite in_place) {
   if (!constant(id)) {
     OW_ASSIGN_OR_RETURN(std::vector<float> values, float_values(id, node));
     std::vector<float> copy(values.size());
@@ -210,9 +211,14 @@ Result<uint32_t> XnnBuilder::packed_reordered(int id, const Dims& dims,
   const Tensor& c = *constant(id);
   if (handoff_ && handoff_->exclusive(id) && program_reads(program_, id) == 1) {
     // The session gave up the constant for good (static shapes, read only here): reorder its
-    // own storage through a transient copy of one weight.
-    std::vector<float> original(c.data<float>(), c.data<float>() + c.size());
-    reorder(original.data(), static_cast<float*>(const_cast<void*>(c.raw())));
+    // own storage, through a transient copy of one weight unless the reorder needs none.
+    float* own = static_cast<float*>(const_cast<void*>(c.raw()));
+    if (in_place == Overwrite::kInPlace) {
+      reorder(own, own);
+    } else {
+      std::vector<float> original(c.data<float>(), c.data<float>() + c.size());
+      reorder(original.data(), own);
+    }
     consumed_ = true;
     return packed_view(id, dims, node);
   }

@@ -70,9 +70,11 @@ class XnnBuilder {
   // Constant `id` (float) in the element order XNNPACK needs: `reorder(src, dst)` writes it.
   // When the constant is the builder's to consume (handed off, not shared, and this is its only
   // read in the program) it is reordered in place, so no second copy of it lives while the
-  // region packs; otherwise a reordered copy is packed.
+  // region packs; otherwise a reordered copy is packed. A reorder that may write over what it
+  // reads (`in_place`: src == dst, as scaling each value) then needs no transient copy either.
+  enum class Overwrite { kNo, kInPlace };
   Result<uint32_t> packed_reordered(int id, const Dims& dims, const std::function<void(const float*, float*)>& reorder,
-                                    const Node& node);
+                                    const Node& node, Overwrite in_place = Overwrite::kNo);
   // Float convolution `filter` (defined by packed_view/packed_reordered: OHWI, or ONNX's
   // OIHW with `oihw`) with `bias` (XNN_INVALID_VALUE_ID: none), no groups: the region's weights
   // cache packs it itself. False, and nothing done, where the cache would not (see
