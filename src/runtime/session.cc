@@ -144,9 +144,11 @@ void Session::drop_copied_constants() {
 TensorPtr* Session::model_constant(const std::string& name) {
   auto init = model_->graph.initializers.find(name);
   if (init != model_->graph.initializers.end()) return &init->second;
-  if (constant_nodes_.empty())
+  if (!constant_nodes_indexed_) {  // once: every constant the handoff frees is looked up here
     for (Node& n : model_->graph.nodes)
       if (n.op_type == "Constant" && n.domain.empty() && n.outputs.size() == 1) constant_nodes_[n.outputs[0]] = &n;
+    constant_nodes_indexed_ = true;
+  }
   auto it = constant_nodes_.find(name);
   if (it == constant_nodes_.end()) return nullptr;
   for (Attribute& a : it->second->attributes)

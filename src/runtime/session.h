@@ -100,6 +100,7 @@ class Session {
 
   std::unique_ptr<Model> model_;  // stable address: programs point into it
   std::unordered_map<std::string, Node*> constant_nodes_;  // by output name (forget_model_constant)
+  bool constant_nodes_indexed_ = false;  // once, even where the map stays empty (no Constant nodes)
   SessionOptions options_;
   std::shared_ptr<ThreadPool> pool_;  // ThreadPool::shared
   std::unique_ptr<Plan> generic_;  // static shapes; symbolic dims unknown
