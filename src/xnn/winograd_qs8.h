@@ -33,7 +33,7 @@ namespace onnxwasm {
 // sums come out 576 times the true ones): 64 * 255 * max_weight_sum < 2^31, max_weight_sum
 // being the largest sum of |weights| over one output channel's kernel (qs8_max_weight_sum), or,
 // unknown (-1), 9 * 128 per input channel: 114 input channels at most; and whose 36 16-bit
-// weights per channel pair take 8 MB at most. (The node's stride picks the stride-2 transforms
+// weights per channel pair take 24 MB at most. (The node's stride picks the stride-2 transforms
 // in use_winograd_qs8.)
 int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w, int64_t dilation_h, int64_t dilation_w,
                       int64_t groups, int64_t in_channels, int64_t out_channels, int64_t out_h, int64_t out_w,

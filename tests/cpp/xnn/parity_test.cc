@@ -703,13 +703,28 @@ TEST_CASE("int8 Winograd takes 3x3 stride-1 convolutions of 16 to 1024 channels"
   // With the weights known: 64 * 255 * their largest sum of |w| per output channel < 2^31.
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 128, 128, 28, 28, 131586) == 4);
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 128, 128, 28, 28, 131587) == 3);
-  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7, 90000) == 2);   // 4x4 tiles' weights: 18.9 MB
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7, 90000) == 4);   // 4x4 tiles' weights: 18.9 MB
+  CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 592, 592, 7, 7, 90000) == 2);   // 25.2 MB: over the 24 MB bound
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 340, 340, 7, 7, 90000) == 4);   // 7.9 MB: 44% fewer products than 2x2
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 256, 256, 14, 14, 90000) == 4); // 26% fewer than 2x2, 8% than 3x3
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28, 1000) == 0);
   const int8_t kernel[] = {1, -2, 3, -128, 127, 0};
   CHECK(qs8_max_weight_sum(kernel, 2, 3) == 255);
   CHECK(qs8_max_weight_sum(kernel, 3, 2) == 131);
+  // Long kernels (the wasm build sums 16 weights at a time, then the rest one by one).
+  for (int64_t per_output : {4608, 4613}) {
+    std::mt19937 rng(7);
+    std::vector<int8_t> w(static_cast<size_t>(3 * per_output));
+    for (int8_t& v : w) v = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    w[5] = -128;
+    int64_t most = 0;
+    for (int64_t o = 0; o < 3; o++) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < per_output; i++) sum += std::abs(int{w[static_cast<size_t>(o * per_output + i)]});
+      most = std::max(most, sum);
+    }
+    CHECK(qs8_max_weight_sum(w.data(), 3, per_output) == most);
+  }
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 1025, 64, 28, 28) == 0);  // sums could pass 2^31
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 8, 64, 28, 28) == 0);     // few input channels
   CHECK(winograd_qs8_tile(3, 3, 1, 1, 1, 1, 1, 64, 8, 28, 28) == 0);     // few output channels
