@@ -16,6 +16,14 @@ target_link_options(onnxwasm_module PRIVATE
   -sDISABLE_EXCEPTION_CATCHING=1 -sTOTAL_STACK=1048576 -sFILESYSTEM=0
   # The glue must not install process-wide handlers in the host application (Node).
   -sNODEJS_CATCH_REJECTION=0 -sNODEJS_CATCH_EXIT=0
+  # wasm-opt inlines every function that has one caller, whatever its size: session creation's
+  # passes became one 23 KB Session::build_plan whose loops spent V8's tier-up budget, so V8
+  # recompiled it with TurboFan (30-50 ms, on a background thread competing with the creation
+  # for the cores) for a function that had already returned; likewise topological_order and
+  # compile_graph's node step. Inlined only up to 100 (Binaryen's size units): TurboFan time
+  # during a cold creation 103 -> 34 ms (resnet18_qdq), 216 -> ~70 (light_densenet121); the
+  # creation 0.80x and 0.89x.
+  -sBINARYEN_EXTRA_PASSES=--one-caller-inline-max-function-size=100
   --post-js ${CMAKE_SOURCE_DIR}/wasm/post.js)
 if(ONNXWASM_THREADS)
   # Workers are started with the module (the page's main thread cannot wait for a new one);
