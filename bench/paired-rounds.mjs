@@ -33,14 +33,21 @@ export async function pairedRounds(engines, { threads, rounds, perTurn }) {
 
 // The Node scripts' measurement (bench/run-paired.mjs, bench/run-scaling.mjs): warm-up runs per
 // engine (at least 5 and 1 s: V8 optimizes a wasm function only after enough of its own work),
-// then pairedRounds with enough runs per turn for about 50 ms of engines[timed] (1 to 20).
+// then pairedRounds with enough runs per turn for about 50 ms of engines[timed] (1 to 20), from
+// the median of its last 5 warm-up runs (one run timed right after the other engine's warm-up
+// ran while that engine's workers still spun, and could read 2x long at 2 threads).
 export async function warmUpAndPair(engines, { threads, rounds, timed = 0 }) {
-  for (const e of engines) {
+  let runMs = 0;
+  for (const [k, e] of engines.entries()) {
     const start = performance.now();
-    for (let i = 0; i < 5 || performance.now() - start < 1000; i++) await e.session.run(e.feeds);
+    const ts = [];
+    for (let i = 0; i < 5 || performance.now() - start < 1000; i++) {
+      const t = performance.now();
+      await e.session.run(e.feeds);
+      ts.push(performance.now() - t);
+    }
+    if (k === timed) runMs = median(ts.slice(-5));
   }
-  const t = performance.now();
-  await engines[timed].session.run(engines[timed].feeds);
-  const perTurn = Math.max(1, Math.min(20, Math.round(50 / (performance.now() - t))));
+  const perTurn = Math.max(1, Math.min(20, Math.round(50 / runMs)));
   return { ...(await pairedRounds(engines, { threads, rounds, perTurn })), perTurn };
 }
