@@ -473,8 +473,8 @@ int winograd_qs8_tile(int64_t kh, int64_t kw, int64_t stride_h, int64_t stride_w
   // most 255 (an input less its zero point) times the sum of the output channel's |weights|.
   // And their weights within 24 MB: resnet18_qdq's 7x7 layers of 512 channels take 18.9 MB each
   // as 4x4 tiles (8.4 as 2x2), for 44% fewer products: the model ran 13% faster on a Zen 4 (6%
-  // on a Zen 3) and its cold creation took 19% longer at 1 thread, 2% at 2 (the extra weights'
-  // fresh pages).
+  // on a Zen 3) and its cold creation took 16% longer at 1 thread, 3% less at 2 (the extra
+  // weights' fresh pages against a faster qs8_max_weight_sum).
   const int64_t weight_sum = max_weight_sum >= 0 ? max_weight_sum : in_channels * 9 * 128;
   const bool four_fits = weight_sum <= ((int64_t(1) << 31) - 1) / (64 * 255) &&
                          72 * in_channels * out_channels <= kMaxWeightBytes4;
