@@ -2,7 +2,8 @@
 // Bytes and modules. Model sources (URL string, URL, ArrayBuffer, Uint8Array, Node file path)
 // become one Uint8Array; the Emscripten glue is instantiated with quirks handled here:
 // - Emscripten 3.1.6 glue calls fetch() for the .wasm whenever fetch exists, which fails in
-//   Node 18+ on a file path, so in Node the wrapper reads the file and passes wasmBinary.
+//   Node 18+ on a file path, so the wrapper compiles the .wasm itself (a file read in Node, a
+//   fetch in browsers) and hands the glue the module through its instantiateWasm hook.
 // - pthread workers re-load the glue by its own path (__filename in Node; the script URL,
 //   via mainScriptUrlOrBlob, in browsers), so glue, .wasm and worker stay separate files.
 // - PTHREAD_POOL_SIZE is read from Module.onnxwasmPoolSize: workers start with the module.
@@ -111,15 +112,33 @@ function sameOriginUrl(url) {
   return URL.createObjectURL(new Blob([text], { type: m[1] || 'text/javascript' }));
 }
 
+// The build's .wasm, compiling: started before the glue loads, so that V8 compiles it on its
+// background threads while this thread loads and runs the glue's script.
+function compileWasm(wasm, fs) {
+  if (fs) return WebAssembly.compile(fs.readFileSync(wasm.path));
+  return fetch(wasm.url, { credentials: 'same-origin' }).then((resp) => {
+    if (!resp.ok) throw new Error(`could not fetch ${wasm.url}: HTTP ${resp.status}`);
+    // Streaming compiles as the bytes arrive, but only a response served as application/wasm.
+    const streams = typeof WebAssembly.compileStreaming === 'function' &&
+      /^application\/wasm\b/i.test(resp.headers.get('content-type') || '');
+    return streams ? WebAssembly.compileStreaming(resp) : resp.arrayBuffer().then((b) => WebAssembly.compile(b));
+  });
+}
+
 // Instantiates one build; `poolSize` pthread workers are started with it.
 export async function instantiate(build, poolSize) {
   const glue = assetLocation(GLUE[build]);
   const wasm = assetLocation(GLUE[build].replace(/\.js$/, '.wasm'));
   const moduleArg = { onnxwasmPoolSize: build === 'threaded' ? poolSize : 0 };
+  const compiled = compileWasm(wasm, isNode ? await import('node:fs') : null);
+  compiled.catch(() => {});  // reported below, once the glue asks for it
   let factory;
   if (isNode) {
-    const fs = await import('node:fs');
-    moduleArg.wasmBinary = fs.readFileSync(wasm.path);
+    // Node loads its Web Crypto on first use (~2.5 ms), and the first session draws its
+    // digest's key from it (src/runtime/content_hash.cc): here that overlaps the compile.
+    if (globalThis.crypto && typeof globalThis.crypto.getRandomValues === 'function') {
+      globalThis.crypto.getRandomValues(new Uint8Array(1));
+    }
     factory = await loadGlueNode(glue.path);
   } else {
     // A bundler may inline the small pthread worker script as a data: URL; a worker from a
@@ -130,7 +149,16 @@ export async function instantiate(build, poolSize) {
     moduleArg.mainScriptUrlOrBlob = glue.url;
     factory = await loadGlueBrowser(glue.url);
   }
-  const mod = await factory(moduleArg);
+  // The glue instantiates the compiled module through this hook (pthread workers are sent the
+  // same module); a failure rejects `failed`, as the glue would then never resolve.
+  let fail;
+  const failed = new Promise((resolve, reject) => { fail = reject; });
+  moduleArg.instantiateWasm = (imports, receive) => {
+    compiled.then((module) => WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module)))
+      .catch(fail);
+    return {};
+  };
+  const mod = await Promise.race([factory(moduleArg), failed]);
   if (isNode) mod.unrefWorkers();  // idle workers must not keep the process alive
   return mod;
 }

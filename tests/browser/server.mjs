@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // A plain static file server for the browser tests (what "any plain web server" means):
 // files under the repository root, correct MIME types (application/wasm for .wasm, so
-// instantiateStreaming can be used), and, when `isolated`, the COOP/COEP headers that make a
-// page cross-origin isolated (SharedArrayBuffer, hence threads).
+// WebAssembly.compileStreaming can be used, unless `wasmType` names another, as some hosts
+// send), and, when `isolated`, the COOP/COEP headers that make a page cross-origin isolated
+// (SharedArrayBuffer, hence threads).
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -12,7 +13,7 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.onnx': 'application/octet-stream',
 };
 
-export function serve(root, { isolated, port = 0, mounts = {} }) {
+export function serve(root, { isolated, port = 0, mounts = {}, wasmType = TYPES['.wasm'] }) {
   const requests = [];  // [method, path], for the cache tests
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -28,7 +29,8 @@ export function serve(root, { isolated, port = 0, mounts = {} }) {
       return;
     }
     const stat = fs.statSync(file);
-    const headers = { 'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+    const type = path.extname(file) === '.wasm' ? wasmType : TYPES[path.extname(file)];
+    const headers = { 'Content-Type': type || 'application/octet-stream',
       'Content-Length': stat.size, 'Cache-Control': 'no-store', ETag: `"${stat.size}-${stat.mtimeMs}"` };
     if (isolated) {
       headers['Cross-Origin-Opener-Policy'] = 'same-origin';

@@ -3,6 +3,9 @@
 // naming what and where; afterwards the module and the session keep working.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { InferenceSession, Tensor, OnnxWasmError, ERROR_CODES, errorCodeNames } from 'onnx-wasm';
 import { model } from './helpers/paths.mjs';
@@ -66,4 +69,28 @@ test('the module keeps working after failed creations', async () => {
 
 test('the JS error codes equal the C++ ones', async () => {
   assert.deepEqual(await errorCodeNames(), [...ERROR_CODES]);
+});
+
+test('a missing or corrupt .wasm is a clear error, and the engine starts once the files are found', async () => {
+  const { env } = await import('onnx-wasm');
+  const dist = path.dirname(createRequire(import.meta.url).resolve('onnx-wasm'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-paths-'));
+  const saved = { wasmPaths: env.wasmPaths, wasmBuild: env.wasmBuild };
+  try {
+    env.wasmBuild = 'simd';
+    env.wasmPaths = dir;
+    fs.copyFileSync(path.join(dist, 'onnx-wasm-simd.js'), path.join(dir, 'onnx-wasm-simd.js'));
+    await rejectsWith(InferenceSession.create(model('tiny_add.onnx')), 'INTERNAL', /could not start the WebAssembly module.*onnx-wasm-simd\.wasm/);
+    const wasm = fs.readFileSync(path.join(dist, 'onnx-wasm-simd.wasm'));
+    fs.writeFileSync(path.join(dir, 'onnx-wasm-simd.wasm'), wasm.subarray(0, wasm.length >> 1));  // cut in half
+    await rejectsWith(InferenceSession.create(model('tiny_add.onnx')), 'INTERNAL', /could not start the WebAssembly module/);
+    fs.writeFileSync(path.join(dir, 'onnx-wasm-simd.wasm'), wasm);
+    const s = await InferenceSession.create(model('tiny_add.onnx'));
+    const out = await s.run(good());
+    assert.equal(out.y.data.length, 6);
+    await s.release();
+  } finally {
+    Object.assign(env, saved);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
