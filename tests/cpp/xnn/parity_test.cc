@@ -614,7 +614,9 @@ TEST_CASE("3x3 convolutions run as Winograd and match the reference", "[xnn]") {
 TEST_CASE("Winograd takes 3x3 stride-1 convolutions of 16+ channels and declines absurd ones", "[xnn]") {
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 64, 64, 56, 56) == 4);
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 256, 256, 14, 14) == 2);  // small outputs: 2x2 tiles
-  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7) == 2);
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 128, 32, 7, 7) == 2);    // small output, small weights
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 7, 7) == 0);    // small output, 16 MB of weights
+  CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 1, 512, 512, 8, 8) == 2);
   CHECK(winograd_tile(3, 3, 2, 2, 1, 1, 1, 64, 64, 28, 28) == 0);    // stride 2
   CHECK(winograd_tile(3, 3, 1, 1, 2, 2, 1, 64, 64, 28, 28) == 0);    // dilation 2
   CHECK(winograd_tile(3, 3, 1, 1, 1, 1, 2, 64, 64, 28, 28) == 0);    // groups
