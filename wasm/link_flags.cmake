@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The two WebAssembly modules. Glue, .wasm and (threaded) worker stay separate files; the JS
-# wrapper loads them (wasmBinary in Node, streaming in browsers).
+# wrapper loads them (it compiles the .wasm and gives the glue the module: js/src/loader.js).
 if(ONNXWASM_THREADS)
   set(ow_wasm_name onnx-wasm-threaded)
 else()
