@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { InferenceSession, Tensor, OnnxWasmError, ERROR_CODES, errorCodeNames } from 'onnx-wasm';
+import { InferenceSession, Tensor, OnnxWasmError, ERROR_CODES, env, errorCodeNames } from 'onnx-wasm';
 import { model } from './helpers/paths.mjs';
 
 const good = () => ({ a: new Tensor('float32', new Float32Array(6), [2, 3]), b: new Tensor('float32', new Float32Array(6), [2, 3]) });
@@ -72,7 +72,6 @@ test('the JS error codes equal the C++ ones', async () => {
 });
 
 test('a missing or corrupt .wasm is a clear error, and the engine starts once the files are found', async () => {
-  const { env } = await import('onnx-wasm');
   const dist = path.dirname(createRequire(import.meta.url).resolve('onnx-wasm'));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-paths-'));
   const saved = { wasmPaths: env.wasmPaths, wasmBuild: env.wasmBuild };
