@@ -114,8 +114,11 @@ function sameOriginUrl(url) {
 
 // The build's .wasm, compiling: started before the glue loads, so that V8 compiles it on its
 // background threads while this thread loads and runs the glue's script.
-function compileWasm(wasm, fs) {
-  if (fs) return WebAssembly.compile(fs.readFileSync(wasm.path));
+async function compileWasm(wasm) {
+  if (isNode) {
+    const fs = await import('node:fs');
+    return WebAssembly.compile(fs.readFileSync(wasm.path));
+  }
   return fetch(wasm.url, { credentials: 'same-origin' }).then((resp) => {
     if (!resp.ok) throw new Error(`could not fetch ${wasm.url}: HTTP ${resp.status}`);
     // Streaming compiles as the bytes arrive, but only a response served as application/wasm.
@@ -130,7 +133,7 @@ export async function instantiate(build, poolSize) {
   const glue = assetLocation(GLUE[build]);
   const wasm = assetLocation(GLUE[build].replace(/\.js$/, '.wasm'));
   const moduleArg = { onnxwasmPoolSize: build === 'threaded' ? poolSize : 0 };
-  const compiled = compileWasm(wasm, isNode ? await import('node:fs') : null);
+  const compiled = compileWasm(wasm);
   compiled.catch(() => {});  // reported below, once the glue asks for it
   let factory;
   if (isNode) {
