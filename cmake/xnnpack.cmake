@@ -50,6 +50,10 @@ file(WRITE ${CMAKE_BINARY_DIR}/neon_stub/arm_neon.h "#include <wasm_simd128.h>
 
 set(XNN_ALL_SRCS ${XNN_CORE_SRCS} ${XNN_CONFIG_SRCS} ${XNN_TABLE_SRCS} ${XNN_MICROKERNEL_SRCS})
 list(TRANSFORM XNN_ALL_SRCS PREPEND ${XNN_DIR}/)
+# Two files built from patched copies (xnnpack_patches.cmake says what and why).
+include(${CMAKE_CURRENT_LIST_DIR}/xnnpack_patches.cmake)
+list(TRANSFORM XNN_ALL_SRCS REPLACE "^${XNN_DIR}/src/memory-planner.c$" ${XNN_PATCHED_MEMORY_PLANNER})
+list(TRANSFORM XNN_ALL_SRCS REPLACE "^${XNN_DIR}/src/runtime.c$" ${XNN_PATCHED_RUNTIME})
 
 # Upstream generates a fingerprint of its sources here; a fixed one is enough for us.
 file(WRITE ${CMAKE_BINARY_DIR}/xnn_build_identifier.c

@@ -11,7 +11,7 @@ export NODE_PATH=/usr/share/nodejs  # emcc needs Debian's acorn (TOOLCHAIN.md)
 cache=${ONNXWASM_CACHE:-$HOME/.cache/onnx-wasm}
 jobs=$(nproc)
 key=$( (cat cmake/deps/CMakeLists.txt cmake/flags.cmake cmake/pthreadpool.cmake cmake/xnnpack.cmake \
-        cmake/protobuf.cmake cmake/catch2.cmake "$cache"/src/*/.sha256; emcc --version | head -1; c++ --version | head -1) |
+        cmake/xnnpack_patches.cmake cmake/protobuf.cmake cmake/catch2.cmake "$cache"/src/*/.sha256; emcc --version | head -1; c++ --version | head -1) |
       sha256sum | cut -c1-16)
 
 deps() {  # deps <name> <threads ON|OFF> <emcmake or "">
