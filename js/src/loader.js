@@ -117,7 +117,14 @@ function sameOriginUrl(url) {
 async function compileWasm(wasm) {
   if (isNode) {
     const fs = await import('node:fs');
-    return WebAssembly.compile(fs.readFileSync(wasm.path));
+    const compiling = WebAssembly.compile(fs.readFileSync(wasm.path));
+    // Node loads its Web Crypto on first use (~1.5-2.5 ms), and the first session draws its
+    // digest's key from it (src/runtime/content_hash.cc): here that overlaps the compile,
+    // which has just started.
+    if (globalThis.crypto && typeof globalThis.crypto.getRandomValues === 'function') {
+      globalThis.crypto.getRandomValues(new Uint8Array(1));
+    }
+    return compiling;
   }
   return fetch(wasm.url, { credentials: 'same-origin' }).then((resp) => {
     if (!resp.ok) throw new Error(`could not fetch ${wasm.url}: HTTP ${resp.status}`);
@@ -137,11 +144,6 @@ export async function instantiate(build, poolSize) {
   compiled.catch(() => {});  // reported below, once the glue asks for it
   let factory;
   if (isNode) {
-    // Node loads its Web Crypto on first use (~2.5 ms), and the first session draws its
-    // digest's key from it (src/runtime/content_hash.cc): here that overlaps the compile.
-    if (globalThis.crypto && typeof globalThis.crypto.getRandomValues === 'function') {
-      globalThis.crypto.getRandomValues(new Uint8Array(1));
-    }
     factory = await loadGlueNode(glue.path);
   } else {
     // A bundler may inline the small pthread worker script as a data: URL; a worker from a
