@@ -7,13 +7,12 @@ namespace onnxwasm {
 namespace {
 
 constexpr size_t kMinBlock = 16;             // tiles: each block reads all the weights once
-constexpr size_t kSharedWeightsBytes = 1 << 20;  // transformed weights every thread may read
 constexpr size_t kBlocksPerThread = 4;
 
 }  // namespace
 
 WinogradBlocks winograd_blocks(size_t tiles, size_t tile_bytes, size_t weight_bytes, size_t out, size_t mr, size_t nr,
-                               size_t threads, size_t scratch_bytes) {
+                               size_t threads, size_t scratch_bytes, size_t shared_weights_bytes) {
   // Blocks of at most as many tiles as keep a block's matrices within scratch_bytes (but at
   // least kMinBlock, so the weights are read from memory for that many tiles at once), each a
   // multiple of mr tiles but the last. With threads, each thread takes its own group of output
@@ -29,7 +28,7 @@ WinogradBlocks winograd_blocks(size_t tiles, size_t tile_bytes, size_t weight_by
   // ones even out; the inputs' transform is then not repeated by every thread. Paired against
   // output-channel groups at 2 threads: unet_small 0.92x, densenet121 0.97x, squeezenet1_1
   // 0.98x (these layers scaled 1.36-1.5x on 2 threads against ~1.7x for the others).
-  const bool by_blocks = threads > 1 && weight_bytes <= kSharedWeightsBytes && tiles >= kBlocksPerThread * threads * mr;
+  const bool by_blocks = threads > 1 && weight_bytes <= shared_weights_bytes && tiles >= kBlocksPerThread * threads * mr;
   if (by_blocks) blocks = std::max(blocks, kBlocksPerThread * threads);
   WinogradBlocks b;
   b.block = std::max<size_t>(1, std::min(tiles, ((tiles + blocks - 1) / blocks + mr - 1) / mr * mr));

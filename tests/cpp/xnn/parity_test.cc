@@ -652,6 +652,16 @@ TEST_CASE("Winograd blocks share the tiles evenly between threads", "[xnn]") {
   CHECK(large.blocks == 1);
   CHECK(large.group == 256);
   CHECK(large.tasks == 2);
+  // resnet18_qdq's 28x28 layers, 1.2 MB of weights: by default the output channels split; within
+  // the int8 Winograd's 2 MB (winograd_qs8.cc), blocks of 4 tiles of all 128 channels per thread.
+  const WinogradBlocks grouped = winograd_blocks(49, 27648, 1179648, 128, 4, 8, 2);
+  CHECK(grouped.group == 64);
+  CHECK(grouped.tasks == 2 * grouped.blocks);
+  const WinogradBlocks own = winograd_blocks(49, 27648, 1179648, 128, 4, 8, 2, kBlockScratchBytes, 2 << 20);
+  CHECK(own.group == 128);
+  CHECK(own.block == 4);
+  CHECK(own.blocks == 13);
+  CHECK(own.tasks == 13);
 }
 
 // QDQ 3x3 stride-1 convolutions of 16 to 1024 input channels run in int8 as Winograd F(m x m,
