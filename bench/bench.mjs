@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { InferenceSession } from 'onnx-wasm';
+import { hostProbe } from './host-probe.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
@@ -79,13 +80,16 @@ for (const threads of counts) {
       wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
     const script = (file) => runJson([file, String(threads), String(runs), model, JSON.stringify(specs)]);
+    // The host's SIMD throughput just before and after the paired measurement (bench/host-probe.mjs).
+    const probe = [hostProbe()];
     const paired = script('bench/run-paired.mjs');
+    probe.push(hostProbe());
     // onnx-wasm's speed-up over 1 thread, paired (its two sessions in one process).
     const scaling = threads > 1 ? script('bench/run-scaling.mjs') : null;
-    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, scaling, outputDiff: relDiff(files.ours, files.ort),
+    const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, probe, scaling, outputDiff: relDiff(files.ours, files.ort),
       creates, createRatio: { cold: median(createRatio.cold), warm: median(createRatio.warm) } };
     rows.push(row);
-    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)}` +
+    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)} (host probe ${probe.map((g) => g.toFixed(0)).join(' / ')})` +
       (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(2)}x` : ''));
   }
 }
@@ -100,11 +104,12 @@ let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpu
   'what it grew it to before parsing a model of more than 8 MB; ' +
   'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|; ' +
   `paired ratio = both engines in one process, runs interleaved, median of ${runs} rounds' ratios (bench/run-paired.mjs); ` +
+  'host probe = a fixed wasm SIMD loop\'s G multiply-adds/s just before / after the paired measurement (bench/host-probe.mjs: ~41 on a quiet Zen 4 host, half that with a busy SMT sibling); ' +
   `speed-up = onnx-wasm's over 1 thread, its 1-thread and n-thread sessions paired the same way (bench/run-scaling.mjs).\n\n` +
-  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | create ratio (cold / warm) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | host probe | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | create ratio (cold / warm) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
-  md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ` +
+  md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ${r.probe.map((g) => g.toFixed(0)).join(' / ')} | ` +
     `${r.scaling ? r.scaling.speedup.toFixed(2) + 'x' : '—'} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
     `${r.createRatio.cold.toFixed(2)} / ${r.createRatio.warm.toFixed(2)} | ` +
