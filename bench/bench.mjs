@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { InferenceSession } from 'onnx-wasm';
-import { hostProbe } from './host-probe.mjs';
+import { hostProbeThreads } from './host-probe.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
@@ -80,10 +80,11 @@ for (const threads of counts) {
       wasmMemoryMB: Math.max(...res[engine].map((r) => r.wasmMemoryMB)),
     });
     const script = (file) => runJson([file, String(threads), String(runs), model, JSON.stringify(specs)]);
-    // The host's SIMD throughput just before and after the paired measurement (bench/host-probe.mjs).
-    const probe = [hostProbe()];
+    // The host's SIMD throughput on as many threads, just before and after the paired measurement
+    // (bench/host-probe.mjs).
+    const probe = [await hostProbeThreads(threads)];
     const paired = script('bench/run-paired.mjs');
-    probe.push(hostProbe());
+    probe.push(await hostProbeThreads(threads));
     // onnx-wasm's speed-up over 1 thread, paired (its two sessions in one process).
     const scaling = threads > 1 ? script('bench/run-scaling.mjs') : null;
     const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, probe, scaling, outputDiff: relDiff(files.ours, files.ort),
@@ -104,7 +105,7 @@ let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpu
   'what it grew it to before parsing a model of more than 8 MB; ' +
   'onnx-wasm\'s starts at 16 MB); peak RSS of the process; output diff = max |ours - ort| / max |ort|; ' +
   `paired ratio = both engines in one process, runs interleaved, median of ${runs} rounds' ratios (bench/run-paired.mjs); ` +
-  'host probe = a fixed wasm SIMD loop\'s G multiply-adds/s just before / after the paired measurement (bench/host-probe.mjs: ~41 on a quiet Zen 4 host, half that with a busy SMT sibling); ' +
+  'host probe = a fixed wasm SIMD loop\'s G multiply-adds/s on as many threads at once (the least of them), just before / after the paired measurement (bench/host-probe.mjs: ~41 on a quiet Zen 4 host, half that with a busy SMT sibling); ' +
   `speed-up = onnx-wasm's over 1 thread, its 1-thread and n-thread sessions paired the same way (bench/run-scaling.mjs).\n\n` +
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | host probe | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | create ratio (cold / warm) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';

@@ -32,6 +32,8 @@ function probeModule() {
     ...section(7, [0x01, 0x01, 0x70, 0x00, 0x00]), ...section(10, code)]);
 }
 
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
 let probe = null;
 
 // G multiply-adds/s over `ms` of the loop, after as long again of warm-up (V8 runs a wasm function
@@ -47,4 +49,25 @@ export function hostProbe(ms = 200) {
   };
   timed(ms);
   return timed(ms);
+}
+
+// The same on `threads` threads at once (this one and threads - 1 workers), the least of their
+// readings: a measurement on n threads is as slow as its busiest core.
+export async function hostProbeThreads(threads, ms = 200) {
+  if (threads <= 1) return hostProbe(ms);
+  const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL(import.meta.url), { workerData: { hostProbeMs: ms } }));
+  const readings = workers.map((w) => new Promise((resolve, reject) => {
+    w.on('message', (m) => { if (m !== 'started') resolve(m); });
+    w.on('error', reject);
+  }));
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('message', resolve))));  // each one's 'started'
+  const mine = hostProbe(ms);
+  const all = [mine, ...(await Promise.all(readings))];
+  await Promise.all(workers.map((w) => w.terminate()));
+  return Math.min(...all);
+}
+
+if (!isMainThread && workerData && workerData.hostProbeMs) {
+  parentPort.postMessage('started');
+  parentPort.postMessage(hostProbe(workerData.hostProbeMs));
 }
