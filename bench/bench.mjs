@@ -29,6 +29,8 @@ const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().le
 const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-bench-'));
 
+// Host probe readings (before / after), as the console line and the table print them.
+const probes = (readings) => readings.map((g) => g.toFixed(0)).join(' / ');
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 // A bench script in a fresh Node process; its result is the one JSON line it prints.
@@ -90,7 +92,7 @@ for (const threads of counts) {
     const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, probe, scaling, outputDiff: relDiff(files.ours, files.ort),
       creates, createRatio: { cold: median(createRatio.cold), warm: median(createRatio.warm) } };
     rows.push(row);
-    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)} (host probe ${probe.map((g) => g.toFixed(0)).join(' / ')})` +
+    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)} (host probe ${probes(probe)})` +
       (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(2)}x` : ''));
   }
 }
@@ -110,7 +112,7 @@ let md = `onnx-wasm vs onnxruntime-web 1.30 in Node ${process.version}, ${os.cpu
   '| model | threads | onnx-wasm ms | ort-web ms | ratio | paired ratio | host probe | speed-up (paired) | create cold ms (ours / ort) | create warm ms (ours / ort) | create ratio (cold / warm) | wasm memory MB (ours / ort) | peak RSS MB (ours / ort) | output diff |\n' +
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n';
 for (const r of rows) {
-  md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ${r.probe.map((g) => g.toFixed(0)).join(' / ')} | ` +
+  md += `| ${r.model} | ${r.threads} | ${f(r.ours.median)} | ${f(r.ort.median)} | ${(r.ours.median / r.ort.median).toFixed(2)} | ${r.paired.ratio.toFixed(2)} | ${probes(r.probe)} | ` +
     `${r.scaling ? r.scaling.speedup.toFixed(2) + 'x' : '—'} | ` +
     `${f(r.ours.create)} / ${f(r.ort.create)} | ${f(r.ours.createWarm)} / ${f(r.ort.createWarm)} | ` +
     `${r.createRatio.cold.toFixed(2)} / ${r.createRatio.warm.toFixed(2)} | ` +
