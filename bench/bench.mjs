@@ -12,7 +12,7 @@
 // medians and the median of each pair's ratio. Outputs are compared before the timings are
 // reported. At 1 and 2 threads (more where the machine has more cores). Writes
 // bench/results/latest.{json,md} and prints the table.
-// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]; CREATES=n sets the creation pairs (4).
+// Usage: node bench/bench.mjs [runs=10] [model.onnx ...]; CREATES=n sets the creation pairs (8).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,7 @@ import { hostProbeThreads } from './host-probe.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
 
 const runs = Number(process.argv[2] || 10);
-const creates = Number(process.env.CREATES || 4);
+const creates = Number(process.env.CREATES || 8);
 const models = process.argv.length > 3 ? process.argv.slice(3) : benchModels();
 const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
 const counts = [1, 2, 4, 8, 16].filter((t) => t === 1 || t <= cores);
