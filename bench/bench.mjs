@@ -21,6 +21,7 @@ import zlib from 'node:zlib';
 import { InferenceSession } from 'onnx-wasm';
 import { hostProbeThreads } from './host-probe.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
+import { median } from './paired-rounds.mjs';
 
 const runs = Number(process.argv[2] || 10);
 const creates = Number(process.env.CREATES || 8);
@@ -31,7 +32,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-wasm-bench-'));
 
 // Host probe readings (before / after), as the console line and the table print them.
 const probes = (readings) => readings.map((g) => g.toFixed(0)).join(' / ');
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 // A bench script in a fresh Node process; its result is the one JSON line it prints.
 function runJson(args) {

@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { InferenceSession } from 'onnx-wasm';
 import { serve } from '../tests/browser/server.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
+import { median } from './paired-rounds.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] || 10);
@@ -44,7 +45,6 @@ async function measure(engine, url, threads, specs) {
   return r;
 }
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const rows = [];
 for (const threads of [1, 2]) {
   for (let k = 0; k < models.length; k++) {
