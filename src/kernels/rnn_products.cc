@@ -108,6 +108,9 @@ static OW_HOT_LOOP void panel_dot(const float* panel, const float* v, int64_t n,
   auto pair = [&](v128_t acc, const float* p, v128_t x, v128_t y) {
     return wasm_f32x4_add(acc, wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(p), x), wasm_f32x4_mul(wasm_v128_load(p + kPanelRows), y)));
   };
+  // Not unrolled: clang's 2x unroll loads all 16 panel vectors before their products, and V8
+  // (15 usable xmm registers) then spills and reloads 8 of them every iteration.
+#pragma clang loop unroll(disable)
   for (; k + 2 <= n; k += 2, panel += 2 * kPanelRows) {
     const v128_t x = wasm_v128_load32_splat(v + k), y = wasm_v128_load32_splat(v + k + 1);
     a0 = pair(a0, panel, x, y), a1 = pair(a1, panel + 4, x, y), a2 = pair(a2, panel + 8, x, y), a3 = pair(a3, panel + 12, x, y);
