@@ -22,6 +22,7 @@ import { InferenceSession } from 'onnx-wasm';
 import { hostProbeThreads } from './host-probe.mjs';
 import { benchModels, inputSpecs } from './models.mjs';
 import { median } from './paired-rounds.mjs';
+import { checkTargets, targetsMarkdown } from './targets.mjs';
 
 const runs = Number(process.argv[2] || 10);
 const creates = Number(process.env.CREATES || 8);
@@ -92,8 +93,9 @@ for (const threads of counts) {
     const row = { model: name, threads, runs, ours: sum('ours'), ort: sum('ort'), paired, probe, scaling, outputDiff: relDiff(files.ours, files.ort),
       creates, createRatio: { cold: median(createRatio.cold), warm: median(createRatio.warm) } };
     rows.push(row);
-    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(2)} (host probe ${probes(probe)})` +
-      (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(2)}x` : ''));
+    console.error(`${name} @${threads}: ${row.ours.median.toFixed(2)} vs ${row.ort.median.toFixed(2)} ms, paired ratio ${paired.ratio.toFixed(3)} (host probe ${probes(probe)})` +
+      (scaling ? `, paired speed-up over 1 thread ${scaling.speedup.toFixed(3)}x` : '') +
+      `, create ratio cold ${row.createRatio.cold.toFixed(3)} / warm ${row.createRatio.warm.toFixed(3)}`);
   }
 }
 fs.rmSync(tmp, { recursive: true, force: true });
@@ -121,10 +123,14 @@ for (const r of rows) {
 }
 // Sizes, raw and gzip (level 9), next to onnxruntime-web's threaded wasm.
 const size = (file) => { const b = fs.readFileSync(file); return `${b.length} B raw, ${zlib.gzipSync(b, { level: 9 }).length} B gzip`; };
-const wasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'].map((w) => `${w} ${size(path.join('dist', w))}`);
+const ourWasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'];
+const wasm = ourWasm.map((w) => `${w} ${size(path.join('dist', w))}`);
 wasm.push(`onnxruntime-web ort-wasm-simd-threaded.wasm ${size('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')}`);
 md += `\nwasm sizes: ${wasm.join('; ')}\n`;
+// Issue 5's targets on this run (bench/targets.mjs).
+const targets = checkTargets(rows, Object.fromEntries(ourWasm.map((w) => [w, fs.statSync(path.join('dist', w)).size])));
+md += `\nTargets (issue 5; ratios onnx-wasm / onnxruntime-web, paired):\n\n${targetsMarkdown(targets)}`;
 fs.mkdirSync('bench/results', { recursive: true });
-fs.writeFileSync('bench/results/latest.json', JSON.stringify(rows, null, 1));
+fs.writeFileSync('bench/results/latest.json', JSON.stringify({ rows, targets }, null, 1));
 fs.writeFileSync('bench/results/latest.md', md);
 console.log(md);
