@@ -122,13 +122,13 @@ for (const r of rows) {
     `${r.ours.peakRssMB.toFixed(0)} / ${r.ort.peakRssMB.toFixed(0)} | ${r.outputDiff.toExponential(1)} |\n`;
 }
 // Sizes, raw and gzip (level 9), next to onnxruntime-web's threaded wasm.
-const size = (file) => { const b = fs.readFileSync(file); return `${b.length} B raw, ${zlib.gzipSync(b, { level: 9 }).length} B gzip`; };
-const ourWasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'];
-const wasm = ourWasm.map((w) => `${w} ${size(path.join('dist', w))}`);
-wasm.push(`onnxruntime-web ort-wasm-simd-threaded.wasm ${size('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm')}`);
+const size = (b) => `${b.length} B raw, ${zlib.gzipSync(b, { level: 9 }).length} B gzip`;
+const ourWasm = ['onnx-wasm-threaded.wasm', 'onnx-wasm-simd.wasm'].map((w) => [w, fs.readFileSync(path.join('dist', w))]);
+const wasm = ourWasm.map(([w, b]) => `${w} ${size(b)}`);
+wasm.push(`onnxruntime-web ort-wasm-simd-threaded.wasm ${size(fs.readFileSync('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm'))}`);
 md += `\nwasm sizes: ${wasm.join('; ')}\n`;
 // Issue 5's targets on this run (bench/targets.mjs).
-const targets = checkTargets(rows, Object.fromEntries(ourWasm.map((w) => [w, fs.statSync(path.join('dist', w)).size])));
+const targets = checkTargets(rows, Object.fromEntries(ourWasm.map(([w, b]) => [w, b.length])));
 md += `\nTargets (issue 5; ratios onnx-wasm / onnxruntime-web, paired):\n\n${targetsMarkdown(targets)}`;
 fs.mkdirSync('bench/results', { recursive: true });
 fs.writeFileSync('bench/results/latest.json', JSON.stringify({ rows, targets }, null, 1));
