@@ -2,8 +2,9 @@
 // The paired measurement shared by bench/run-paired.mjs, bench/run-scaling.mjs (Node) and
 // bench/pages/paired.html (Chromium): two engines' sessions, `rounds` rounds, each `perTurn`
 // runs of one engine then of the other (the order alternating), with a pause at each switch
-// so the other engine's idle workers have gone to sleep (onnxruntime-web's spin for over
-// 100 ms: at 2 threads a 20 ms pause left lstm's paired ratio at 1.75, 300 ms at 1.11).
+// so the other engine's idle workers have gone to sleep (onnxruntime-web's spun for over
+// 100 ms in session 21: at 2 threads a 20 ms pause left lstm's paired ratio at 1.75, 300 ms
+// at 1.11; 1.30's spin ~20 ms in session 34's measurement, well inside the 300 ms).
 // engines: [{ session, feeds }], ours first. Returns the median over rounds of ours / ort (each
 // turn at its median run) and each engine's median run.
 export const median = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
